@@ -1,0 +1,66 @@
+#!/bin/bash
+# Prepare a Debian 12 host (root) to deploy into local containers and to run the tests:
+#   - podman (runc, rlimits this host allows), mmdebstrap, zstd
+#   - a tool venv with pinned Ansible/Molecule/linters (requirements-dev.txt)
+#   - the local systemd image (scripts/build-image.sh; no registry needed)
+#   - the collection made visible as osapi.wsgi (a link under .cache/collections)
+# Idempotent; a second run takes seconds. Prints `export` lines to stdout for
+# `eval "$(scripts/setup.sh --env)"`.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+# Machine-wide caches shared by every clone: tool venv, pip/apt downloads, rootfs.
+export OSAPI_CACHE=${OSAPI_CACHE:-/var/cache/osapi-wsgi}
+venv="$OSAPI_CACHE/venv-$(sha256sum "$repo/requirements-dev.txt" | cut -c1-12)"
+
+env_lines() {
+  cat <<ENV
+export OSAPI_CACHE=$OSAPI_CACHE
+export CONTAINERS_CONF=$OSAPI_CACHE/containers.conf
+export ANSIBLE_COLLECTIONS_PATH=$repo/.cache/collections
+export PATH=$venv/bin:\$PATH
+export VIRTUAL_ENV=$venv
+ENV
+}
+if [ "${1:-}" = "--env" ]; then env_lines; exit 0; fi
+
+log() { printf '\n== %s\n' "$*" >&2; }
+t0=$SECONDS
+
+need=()
+for cmd in podman runc mmdebstrap zstd; do command -v "$cmd" >/dev/null || need+=("$cmd"); done
+if [ ${#need[@]} -gt 0 ] || ! dpkg -s python3-venv >/dev/null 2>&1; then
+  log "installing host packages (missing: ${need[*]:-python3-venv})"
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q podman runc fuse-overlayfs slirp4netns \
+    uidmap containernetworking-plugins mmdebstrap zstd python3-venv git >&2
+fi
+
+mkdir -p "$OSAPI_CACHE/pip" "$OSAPI_CACHE/apt/partial" "$OSAPI_CACHE/image"
+# crun rejects this host's hybrid cgroups; podman's default rlimits exceed what it may set.
+hard=$(ulimit -Hn); [ "$hard" = unlimited ] && hard=1048576
+nofile=$(( hard < 65536 ? hard : 65536 ))
+cat > "$OSAPI_CACHE/containers.conf.new" <<CONF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=32768:32768"]
+[engine]
+runtime = "runc"
+CONF
+mv "$OSAPI_CACHE/containers.conf.new" "$OSAPI_CACHE/containers.conf"
+export CONTAINERS_CONF="$OSAPI_CACHE/containers.conf"
+
+if [ ! -x "$venv/bin/molecule" ]; then
+  log "creating the tool venv $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --upgrade pip >&2
+  "$venv/bin/pip" install -q -r "$repo/requirements-dev.txt" >&2
+fi
+
+log "building the test image (cached)"
+OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-image.sh" >&2
+
+mkdir -p "$repo/.cache/collections/ansible_collections/osapi"
+ln -sfn "$repo" "$repo/.cache/collections/ansible_collections/osapi/wsgi"
+
+log "setup done in $((SECONDS - t0))s"
+env_lines

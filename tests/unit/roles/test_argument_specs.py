@@ -1,0 +1,56 @@
+"""Every role documents its public variables: meta/argument_specs.yml matches defaults/main.yml.
+
+- each variable in defaults/main.yml is an option of the `main` entry point, with the same
+  default (compared as data, Jinja strings included);
+- each option that declares a default appears in defaults/main.yml;
+- options without a default are either required or deliberately optional;
+- private variables (__*) never appear in defaults.
+"""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+import yaml
+
+ROLES = pathlib.Path(__file__).resolve().parents[3] / "roles"
+ROLE_DIRS = sorted(p for p in ROLES.iterdir() if (p / "defaults" / "main.yml").exists())
+
+
+def load(path: pathlib.Path):
+    with path.open() as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def test_roles_found():
+    assert len(ROLE_DIRS) >= 3, ROLE_DIRS
+
+
+@pytest.mark.parametrize("role", ROLE_DIRS, ids=lambda p: p.name)
+def test_defaults_match_argument_specs(role: pathlib.Path):
+    defaults = load(role / "defaults" / "main.yml")
+    specs = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+
+    undocumented = sorted(set(defaults) - set(specs))
+    assert not undocumented, f"{role.name}: defaults without argument_specs entry: {undocumented}"
+
+    for name, option in specs.items():
+        if "default" in option:
+            assert name in defaults, f"{role.name}: {name} has a default in argument_specs but not in defaults/main.yml"
+            assert option["default"] == defaults[name], (
+                f"{role.name}: default of {name} differs: argument_specs={option['default']!r} "
+                f"defaults/main.yml={defaults[name]!r}"
+            )
+        else:
+            assert name not in defaults, f"{role.name}: {name} is in defaults/main.yml but its spec has no default"
+        assert option.get("description"), f"{role.name}: {name} has no description"
+
+    private = [name for name in defaults if name.startswith("__")]
+    assert not private, f"{role.name}: private variables belong in vars/: {private}"
+
+
+@pytest.mark.parametrize("role", [p for p in ROLE_DIRS if p.name != "osapi_wsgi"], ids=lambda p: p.name)
+def test_service_role_variables_are_prefixed(role: pathlib.Path):
+    defaults = load(role / "defaults" / "main.yml")
+    stray = [name for name in defaults if not name.startswith(role.name + "_")]
+    assert not stray, f"{role.name}: variables must start with {role.name}_: {stray}"

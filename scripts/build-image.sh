@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Build the local Debian 12 + systemd test image without any container registry.
 #   scripts/build-image.sh [IMAGE]    (default: localhost/osapi-wsgi-debian:bookworm)
 # The rootfs tarball is cached (zstd) under $OSAPI_CACHE (default .cache/ in the repo)

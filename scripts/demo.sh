@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # One command: set up this host, start the local target container (osapi-demo), deploy
 # keystone + placement from PyPI under uWSGI behind Apache into it, print how to reach them.
 #   scripts/demo.sh            deploy (again: the playbook is idempotent)

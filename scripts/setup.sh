@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Prepare a Debian 12 host (root) to deploy into local containers and to run the tests:
 #   - podman (runc, rlimits this host allows), mmdebstrap, zstd
 #   - a tool venv with pinned Ansible/Molecule/linters (requirements-dev.txt)
@@ -58,6 +58,17 @@ fi
 
 log "building the test image (cached)"
 OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-image.sh" >&2
+
+# ansible-test bootstraps pip in its venvs with a get-pip.py fetched from a host that
+# cannot be reached here: give it a stand-in for the pip version it asks for.
+pipver=$("$venv/bin/python" - <<'PY'
+import pathlib, re, ansible_test
+src = (pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PY
+)
+mkdir -p "$HOME/.ansible/test/cache"
+cp "$repo/scripts/ansible-test-get-pip.py" "$HOME/.ansible/test/cache/get_pip_${pipver//./_}.py"
 
 mkdir -p "$repo/.cache/collections/ansible_collections/osapi"
 ln -sfn "$repo" "$repo/.cache/collections/ansible_collections/osapi/wsgi"

@@ -23,7 +23,7 @@ _ENTRYPOINT_RE = re.compile(r"^(%s):(%s)$" % (_DOTTED, _DOTTED))
 # The imported code may print: stdout is pointed at stderr while importing, and the
 # result is one marked JSON line on the real stdout.
 PROBE_SOURCE = r'''
-import json, sys, time, traceback
+import json, os, sys, time, traceback
 MARKER = "@@osapi-wsgi-probe@@"
 real_stdout = sys.stdout
 sys.stdout = sys.stderr
@@ -31,7 +31,7 @@ module_name, attr_path = sys.argv[1], sys.argv[2]
 # WSGI servers hand the application no command line (uWSGI and mod_wsgi set argv to
 # their own name); many services parse sys.argv at import time (oslo.config).
 sys.argv = ["osapi-wsgi-probe"]
-result = {"module": module_name, "callable": attr_path,
+result = {"module": module_name, "callable": attr_path, "uid": os.getuid(),
           "python": sys.executable, "python_version": sys.version.split()[0]}
 
 def tail(limit=10):
@@ -159,7 +159,7 @@ def run_probe(python, entrypoint, environment=None, chdir=None, timeout=120, use
         proc = subprocess.run(
             [python, "-c", PROBE_SOURCE, module, attribute],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=chdir or None,
-            timeout=timeout, universal_newlines=True, **kwargs
+            timeout=timeout, universal_newlines=True, check=False, **kwargs
         )
     except subprocess.TimeoutExpired as exc:
         raise EntrypointError(

@@ -62,8 +62,11 @@ attributes:
     description: Runs the same in check mode; it only reads.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   platform:
+    support: full
     platforms: posix
+    description: Needs a POSIX target (subprocess, setuid when O(user) is given).
 notes:
   - One of O(virtualenv) and O(python) is required.
 author:
@@ -117,6 +120,11 @@ python:
   returned: success
   type: str
   sample: /opt/openstack/keystone/bin/python
+uid:
+  description: User id the import ran as.
+  returned: when the probe ran
+  type: int
+  sample: 998
 python_version:
   description: Version of that interpreter.
   returned: success

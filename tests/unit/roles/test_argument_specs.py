@@ -54,3 +54,13 @@ def test_service_role_variables_are_prefixed(role: pathlib.Path):
     defaults = load(role / "defaults" / "main.yml")
     stray = [name for name in defaults if not name.startswith(role.name + "_")]
     assert not stray, f"{role.name}: variables must start with {role.name}_: {stray}"
+
+
+def test_every_catalog_service_has_a_role_and_a_place_in_the_deploy_order():
+    catalog = load(ROLES / "osapi_wsgi" / "vars" / "catalog.yml")["__osapi_wsgi_catalog"]
+    play = load(ROLES.parent / "playbooks" / "deploy.yml")[0]
+    order = play["vars"]["__osapi_wsgi_deploy_order"]
+    assert sorted(order) == sorted(catalog), "playbooks/deploy.yml must list every catalog service once"
+    assert order[0] == "keystone"
+    for name in catalog:
+        assert (ROLES / name / "tasks" / "main.yml").exists(), f"catalog service {name} has no role"

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write docs/support-matrix.md from the service catalog and the test results.
 
 Inputs:
@@ -6,7 +5,7 @@ Inputs:
   molecule/*/molecule.yml             which scenario deploys which service in which mode
   .cache/catalog-results.json         written by `molecule verify -s catalog`: per API,
                                       the entrypoint import and the GET <prefix>/ answer
-Usage: scripts/gen-support-matrix.py [--check]   (--check: fail if the file would change)
+Usage: python scripts/gen-support-matrix.py [--check]   (--check: fail if the file would change)
 """
 import json
 import pathlib

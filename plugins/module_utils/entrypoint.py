@@ -41,7 +41,10 @@ def done(**kw):
     result.update(kw)
     real_stdout.write(MARKER + json.dumps(result) + "\n")
     real_stdout.flush()
-    sys.exit(0)
+    sys.stderr.flush()
+    # Some applications start non-daemon threads while loading (periodic tasks):
+    # leave without waiting for them.
+    os._exit(0)
 
 start = time.perf_counter()
 try:

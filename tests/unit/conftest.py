@@ -91,6 +91,11 @@ def venv(tmp_path_factory) -> Venv:
         time.sleep(5)
         application = lambda e, s: []
         """)
+    env.add_module("threads.api", """
+        import threading, time
+        threading.Thread(target=time.sleep, args=(600,)).start()
+        application = lambda e, s: []
+        """)
     env.add_module("argvparse.api", """
         import argparse, sys
         parser = argparse.ArgumentParser()

@@ -97,6 +97,11 @@ def test_argv_is_empty_like_under_a_wsgi_server(venv):
     assert run_probe(venv.python, "argvparse.api:application")["ok"]
 
 
+def test_threads_started_by_the_import_do_not_hold_the_probe(venv):
+    report = run_probe(venv.python, "threads.api:application", timeout=20)
+    assert report["ok"]
+
+
 def test_timeout(venv):
     with pytest.raises(EntrypointError, match="did not finish within 1 seconds") as err:
         run_probe(venv.python, "slow.api:application", timeout=1)

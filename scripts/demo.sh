@@ -37,7 +37,7 @@ if ! podman container exists "$name"; then
   podman run -d --name "$name" --label osapi.wsgi=demo --hostname "$name" \
     --network host --systemd always --cap-add SYS_ADMIN \
     --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
-    -v "$OSAPI_CACHE/pip:/root/.cache/pip" -v "$OSAPI_CACHE/apt:/var/cache/apt/archives" \
+    -v "$OSAPI_CACHE/pip:/root/.cache/pip" -v "$OSAPI_CACHE/apt/$name:/var/cache/apt/archives" \
     localhost/osapi-wsgi-debian:bookworm /lib/systemd/systemd >/dev/null
 elif [ "$(podman container inspect -f '{{.State.Running}}' "$name")" != true ]; then
   podman start "$name" >/dev/null

@@ -67,9 +67,12 @@ def main():
         "scenario runs it; `-` = not possible",
         "(no standalone server). Live: the catalog scenario's GET `<prefix>/` through Apache",
         "(uWSGI) and whether the body is a version document; import: the `wsgi_entrypoint` check.",
+        "Install: seconds from the venv's creation to its last installed package (from the",
+        "wheelhouse, see docs/testing.md) and the venv's size, per service, in that run.",
         "",
-        "| service | API | entrypoint | prefix | release | import (s) | live | uwsgi | mod_wsgi | eventlet |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| service | API | entrypoint | prefix | release | import (s) | live | install (s) | venv (MB) "
+        "| uwsgi | mod_wsgi | eventlet |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     answering = set()
     for name, svc in catalog.items():
@@ -87,14 +90,18 @@ def main():
                 imp = f"{res['import_seconds']}" if res["import_ok"] else "failed"
                 live = f"{res['status']} yes" if res["answers"] else f"{res['status']} no"
                 release = res.get("version") or ""
+                install = f"{res['install_seconds']}" if res.get("install_seconds") is not None else ""
+                size = f"{res['venv_mb']}" if res.get("venv_mb") is not None else ""
                 if res["answers"]:
                     answering.add(name)
             else:
                 imp, live, release = "not run", "blocked" if svc.get("blocked") else "not run", ""
-            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} | "
+                install = size = ""
+            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} | {install} | {size} | "
                          + " | ".join(modes) + " |")
     if results:
-        lines += ["", f"Services answering live: {len(answering)} of {len(catalog)}.", ""]
+        apis = sum(1 for r in results.values() if r["answers"])
+        lines += ["", f"Services answering live: {len(answering)} of {len(catalog)} ({apis} of {len(results)} APIs).", ""]
     else:
         lines += ["", "No results of the catalog scenario went into this version of the file", "(`scripts/test.sh catalog` writes them).", ""]
     blocked = {n: s["blocked"] for n, s in catalog.items() if s.get("blocked")}

@@ -35,7 +35,16 @@ if [ ${#need[@]} -gt 0 ] || ! dpkg -s python3-venv >/dev/null 2>&1; then
     uidmap containernetworking-plugins mmdebstrap zstd python3-venv git >&2
 fi
 
-mkdir -p "$OSAPI_CACHE/pip" "$OSAPI_CACHE/apt/partial" "$OSAPI_CACHE/image"
+mkdir -p "$OSAPI_CACHE/pip" "$OSAPI_CACHE/wheelhouse" "$OSAPI_CACHE/image"
+# apt's archive directory per container (apt locks it while it downloads, so containers
+# that run at once cannot share one): the demo, the benchmark and every Molecule platform.
+for name in osapi-demo osapi-bench $(sed -n 's/^  - name: \(osapi-[A-Za-z0-9_-]*\)$/\1/p' "$repo"/molecule/*/molecule.yml); do
+  mkdir -p "$OSAPI_CACHE/apt/$name/partial"
+done
+# ...each seeded with hard links to every package any of them downloaded before
+find "$OSAPI_CACHE/apt" -name '*.deb' -printf '%f %p\n' | sort -u -k1,1 | while read -r file path; do
+  for dir in "$OSAPI_CACHE"/apt/osapi-*/; do [ -e "$dir$file" ] || ln "$path" "$dir$file" 2>/dev/null || true; done
+done
 # crun rejects this host's hybrid cgroups; podman's default rlimits exceed what it may set.
 hard=$(ulimit -Hn); [ "$hard" = unlimited ] && hard=1048576
 nofile=$(( hard < 65536 ? hard : 65536 ))

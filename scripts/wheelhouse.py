@@ -1,0 +1,111 @@
+"""Fill a wheelhouse with every package the catalog's services install, for offline venvs.
+
+PyPI's answers here carry no caching headers, so pip's HTTP cache stays empty and every
+scenario would download the same releases again. Instead the test suite builds one
+directory of wheels per machine (sdists are built once, here) and the scenarios install
+with `--no-index --find-links` from it, bind-mounted read-only into the containers.
+
+Per service: `pip wheel` of its package plus its role's default extra packages, run in a
+throwaway container of the test image, so that the interpreter (Debian's 3.11.2) and the
+environment markers it decides on are the targets' own: a host Python 3.11.7 would skip
+e.g. redis's `async-timeout; python_full_version < "3.11.3"`. A stamp file per service
+records the last refresh; a service refreshed less than --max-age hours
+ago is skipped, so a warm machine spends no time here and a cold one fetches each release
+once. Newer releases on PyPI are picked up at the next refresh.
+
+Usage: python scripts/wheelhouse.py [--dir DIR] [--max-age HOURS] [--jobs N] [SERVICE ...]
+"""
+import argparse
+import concurrent.futures
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+
+def requirements(service, entry):
+    """The pip requirements the role installs for this service by default."""
+    defaults = yaml.safe_load((REPO / "roles" / service / "defaults" / "main.yml").read_text())
+    version = str(defaults.get(f"{service}_version") or "")
+    if version and version[0] not in "<>=!~":
+        version = "==" + version
+    extra = defaults.get(f"{service}_pip_extra_packages") or []
+    return [entry["package"] + version] + list(extra)
+
+
+IMAGE = "localhost/osapi-wsgi-debian:bookworm"
+BUILDER = "osapi-wheelhouse"
+
+
+def stamp_of(wheelhouse, service):
+    return wheelhouse / f".stamp-{service}"
+
+
+def is_fresh(wheelhouse, service, max_age):
+    stamp = stamp_of(wheelhouse, service)
+    return stamp.exists() and time.time() - stamp.stat().st_mtime < max_age * 3600
+
+
+def start_builder(wheelhouse):
+    """A container of the test image with the wheelhouse mounted and a venv for pip."""
+    subprocess.run(["podman", "rm", "-f", "--filter", "label=osapi.wsgi=wheelhouse"], capture_output=True, check=False)
+    subprocess.run(["podman", "run", "-d", "--rm", "--name", BUILDER, "--label", "osapi.wsgi=wheelhouse",
+                    "--network", "host", "-v", f"{wheelhouse}:/wheelhouse", IMAGE, "sleep", "7200"],
+                   capture_output=True, check=True)
+    subprocess.run(["podman", "exec", BUILDER, "python3", "-m", "venv", "/tmp/pip"], capture_output=True, check=True)
+
+
+def refresh(service, reqs, wheelhouse):
+    stamp = stamp_of(wheelhouse, service)
+    start = time.monotonic()
+    cmd = ["podman", "exec", BUILDER, "/tmp/pip/bin/pip", "wheel", "-q", "--disable-pip-version-check",
+           "--wheel-dir", "/wheelhouse", "--find-links", "/wheelhouse", *reqs]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return service, "FAILED: " + (proc.stderr.strip().splitlines() or ["?"])[-1], time.monotonic() - start
+    stamp.write_text(" ".join(reqs) + "\n")
+    return service, "refreshed", time.monotonic() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", default=os.path.join(os.environ.get("OSAPI_CACHE", "/var/cache/osapi-wsgi"),
+                                                      "wheelhouse"))
+    parser.add_argument("--max-age", type=float, default=24.0, help="hours before a service is refreshed")
+    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("services", nargs="*", help="catalog services (default: all)")
+    args = parser.parse_args()
+
+    catalog = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["__osapi_wsgi_catalog"]
+    unknown = sorted(set(args.services) - set(catalog))
+    if unknown:
+        parser.error(f"not in the catalog: {', '.join(unknown)}")
+    wheelhouse = pathlib.Path(args.dir)
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    failed = 0
+    stale = [name for name in (args.services or catalog) if not is_fresh(wheelhouse, name, args.max_age)]
+    if stale:
+        start_builder(wheelhouse)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                jobs = [pool.submit(refresh, name, requirements(name, catalog[name]), wheelhouse) for name in stale]
+                for job in concurrent.futures.as_completed(jobs):
+                    name, state, seconds = job.result()
+                    failed += state.startswith("FAILED")
+                    print(f"wheelhouse: {name}: {state} in {seconds:.0f}s", file=sys.stderr)
+        finally:
+            subprocess.run(["podman", "rm", "-f", "-t", "0", BUILDER], capture_output=True, check=False)
+    size = sum(f.stat().st_size for f in wheelhouse.glob("*.whl"))
+    print(f"wheelhouse: {wheelhouse}, {len(list(wheelhouse.glob('*.whl')))} wheels, {size / 2**20:.0f} MiB, "
+          f"{time.monotonic() - start:.0f}s", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Bounded HTTP load generator for the osapi.wsgi tests (Python standard library only).
 
 N workers send GET requests round-robin over the given URLs until the time limit, the

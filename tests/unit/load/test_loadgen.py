@@ -22,7 +22,7 @@ def test_refuses_targets_outside_loopback(url):
         loadgen.loopback_url(url)
 
 
-def test_bad_usage_exits_2(capsys):
+def test_bad_usage_exits_2():
     with pytest.raises(SystemExit) as exc:
         loadgen.main(["--url", "http://192.0.2.1/"])
     assert exc.value.code == 2

@@ -52,7 +52,7 @@ def read_headers(path: str | None) -> dict[str, str]:
         for line in handle:
             line = line.strip()
             if line and not line.startswith("#"):
-                name, _, value = line.partition(":")
+                name, value = line.split(":", 1) if ":" in line else (line, "")
                 headers[name.strip()] = value.strip()
     return headers
 

@@ -39,9 +39,9 @@ PASSWORD = "bench-secret"
 WORK = REPO / ".cache" / "bench"
 
 # devstack's uWSGI settings for keystone (lib/apache write_uwsgi_config, API_WORKERS on a
-# 2-core host = 2): 2 processes x 1 thread and its option set, request logging on.
+# 2-core host = 2): 2 processes x 1 thread and its option set, uWSGI request logging on.
 DEVSTACK = {"keystone_wsgi_processes": 2, "keystone_wsgi_threads": 1,
-            "keystone_uwsgi_overrides": {"chmod-socket": 666}}
+            "keystone_uwsgi_overrides": {"chmod-socket": 666, "disable-logging": False}}
 
 # name, service, mode, extra vars. "uwsgi" is the collection's defaults, the reference row.
 ROWS = [
@@ -166,7 +166,9 @@ def workers(stat, service, mode):
     """RSS of the processes that run the application (not Apache's own, for uwsgi/eventlet)."""
     unit = SERVICES[service]["unit"]
     if mode == "mod_wsgi":
-        procs = [p for p in stat["apache2"]["processes"] if p["cmd"].startswith(f"(wsgi:{unit})")]
+        # mod_wsgi's display-name is cut to the length of Apache's own argv[0]
+        procs = [p for p in stat["apache2"]["processes"]
+                 if p["cmd"].startswith("(wsgi:") and f"(wsgi:{unit})".startswith(p["cmd"].split()[0])]
     elif mode == "uwsgi":
         procs = [p for p in stat[unit]["processes"] if p["pid"] != stat[unit]["main_pid"]]
     else:

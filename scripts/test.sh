@@ -8,7 +8,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-SCENARIOS=(uwsgi mod_wsgi eventlet mode_switch catalog)
+SCENARIOS=(uwsgi mod_wsgi eventlet mode_switch multinode catalog)
 STAGES=(lint build sanity unit "${SCENARIOS[@]}")
 [ $# -gt 0 ] && STAGES=("$@")
 

@@ -1,0 +1,71 @@
+"""tests/load/loadgen.py: loopback only, bounded, counts every outcome."""
+from __future__ import annotations
+
+import http.server
+import importlib.util
+import json
+import pathlib
+import threading
+
+import pytest
+
+SPEC = importlib.util.spec_from_file_location(
+    "loadgen", pathlib.Path(__file__).resolve().parents[3] / "tests" / "load" / "loadgen.py")
+loadgen = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(loadgen)
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1/", "http://example.org/", "https://127.0.0.1/",
+                                 "http://[::1]/", "ftp://127.0.0.1/"])
+def test_refuses_targets_outside_loopback(url):
+    with pytest.raises(ValueError):
+        loadgen.loopback_url(url)
+
+
+def test_bad_usage_exits_2():
+    with pytest.raises(SystemExit) as exc:
+        loadgen.main(["--url", "http://192.0.2.1/"])
+    assert exc.value.code == 2
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        status = 200 if self.path == "/ok" else 503
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def server():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("keepalive", [[], ["--keepalive"]])
+def test_counts_and_request_limit(server, tmp_path, capsys, keepalive):
+    out = tmp_path / "result.json"
+    rc = loadgen.main(["--url", server + "/ok", "--url", server + "/bad", "--concurrency", "2",
+                       "--max-requests", "40", "--duration", "20", "--output", str(out)] + keepalive)
+    result = json.loads(out.read_text())
+    assert rc == 1
+    assert result["requests"] == 40
+    assert result["2xx"] + result["other_status_total"] == 40
+    assert result["other_status"] == {"503": result["other_status_total"]} and result["2xx"] > 0
+    assert json.loads(capsys.readouterr().out) == result
+
+
+def test_connection_errors_are_counted(tmp_path):
+    out = tmp_path / "result.json"
+    # port 9 (discard) is closed on the loopback of test hosts
+    loadgen.main(["--url", "http://127.0.0.1:9/", "--max-requests", "3", "--duration", "5", "--output", str(out)])
+    result = json.loads(out.read_text())
+    assert result["connection_errors_total"] == 3 and result["ok"] == 0

@@ -233,8 +233,8 @@ def main():
 
     inv = inventory(services)
     tok = token()
-    keystone_eps = {"version": ("/v3", {}), "validate": ("/v3/auth/tokens", {"X-Auth-Token": tok,
-                                                                               "X-Subject-Token": tok})}
+    validate_headers = {"X-Auth-Token": tok, "X-Subject-Token": tok}
+    keystone_eps = {"version": ("/v3", {}), "validate": ("/v3/auth/tokens", validate_headers)}
     cinder_eps = {"version": ("/", {})}
     for name, service, mode, extra in rows:
         print(f"== row {name}: {service} in {mode} {json.dumps(extra) if extra else ''}", flush=True)

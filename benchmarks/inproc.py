@@ -16,7 +16,7 @@ def main():
     entrypoint, script_name, path_info, count = sys.argv[1:5]
     headers = dict(arg.split("=", 1) for arg in sys.argv[5:])
     count = int(count)
-    module, _, attr = entrypoint.partition(":")
+    module, attr = entrypoint.split(":", 1)
     sys.argv = [sys.argv[0]]  # oslo.config parses argv, as under a WSGI server it is empty
     app = getattr(importlib.import_module(module), attr)
 
@@ -45,10 +45,10 @@ def main():
             if hasattr(body, "close"):
                 body.close()
 
-    for _ in range(max(count // 10, 5)):
+    for dummy in range(max(count // 10, 5)):
         call()
     cpu0, wall0 = time.process_time(), time.perf_counter()
-    for _ in range(count):
+    for dummy in range(count):
         call()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     print(json.dumps({"count": count, "cpu_per_request": cpu / count, "wall_per_request": wall / count,

@@ -52,7 +52,7 @@ def main():
         while todo:
             pid = todo.pop()
             tree.add(pid)
-            todo.extend(child for child, (parent, _) in table.items() if parent == pid and child not in tree)
+            todo.extend(child for child, (parent, dummy) in table.items() if parent == pid and child not in tree)
         procs = []
         for pid in sorted(tree):
             try:

@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -31,12 +32,13 @@ def podman(container: str, *argv: str) -> str:
     return done.stdout
 
 
-def status_of(url: str) -> int:
+def status_of(url: str, cafile: str | None = None) -> int:
     host = urllib.parse.urlsplit(url).hostname or ""
     if not host.startswith("127."):
         raise SystemExit(f"refusing to probe {url}: loopback only")
+    context = ssl.create_default_context(cafile=cafile) if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=20) as answer:  # nosec B310 - loopback test URL
+        with urllib.request.urlopen(url, timeout=20, context=context) as answer:  # nosec B310 - loopback test URL
             return answer.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -44,7 +46,7 @@ def status_of(url: str) -> int:
         return 0
 
 
-def probe(container: str, files: list[str], units: list[str], urls: list[str]) -> dict:
+def probe(container: str, files: list[str], units: list[str], urls: list[str], cafile: str | None = None) -> dict:
     sums = {}
     if files:
         for line in podman(container, "sha256sum", *files).splitlines():
@@ -52,7 +54,7 @@ def probe(container: str, files: list[str], units: list[str], urls: list[str]) -
             sums[path] = digest
     pids = {unit: podman(container, "systemctl", "show", "-p", "MainPID", "--value", unit).strip() for unit in units}
     return {"files": {path: sums.get(path, "missing") for path in files}, "pids": pids,
-            "answers": {url: status_of(url) for url in urls}}
+            "answers": {url: status_of(url, cafile) for url in urls}}
 
 
 TASK = re.compile(r"^TASK \[(?:[\w.]+ : )?(?P<name>.*?)\] \*+$")
@@ -94,10 +96,11 @@ def main() -> int:
     parser.add_argument("--unit", action="append", default=[], help="unit whose main PID must not change")
     parser.add_argument("--may-restart", action="append", default=[], help="unit a rollback may restart")
     parser.add_argument("--url", action="append", default=[], help="loopback URL that must answer 2xx/3xx")
+    parser.add_argument("--cafile", help="CA certificate for https URLs (a self-signed test certificate)")
     parser.add_argument("--out", required=True, help="JSON list the record is appended to")
     args = parser.parse_args()
 
-    before = probe(args.container, args.file, args.unit, args.url)
+    before = probe(args.container, args.file, args.unit, args.url, args.cafile)
     started = time.monotonic()
     run = subprocess.run(
         ["ansible-playbook", "-i", args.inventory, args.playbook, "-e", args.extra],
@@ -105,7 +108,7 @@ def main() -> int:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, timeout=1800,
         env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
     seconds = round(time.monotonic() - started)
-    after = probe(args.container, args.file, args.unit, args.url)
+    after = probe(args.container, args.file, args.unit, args.url, args.cafile)
     # where it stopped first, and the message the operator reads last (after a rollback)
     failed = failures(run.stdout) or [("", "")]
     task, message = failed[0][0], failed[-1][1]

@@ -58,6 +58,11 @@ def start_builder(wheelhouse):
                     "--network", "host", "-v", f"{wheelhouse}:/wheelhouse", IMAGE, "sleep", "7200"],
                    capture_output=True, check=True)
     subprocess.run(["podman", "exec", BUILDER, "python3", "-m", "venv", "/tmp/pip"], capture_output=True, check=True)
+    # bookworm's pip 23.0 builds sdists with 'setup.py bdist_wheel', which needs the wheel
+    # package; 'pip install' then falls back to 'setup.py install', 'pip wheel' cannot
+    # (simplegeneric, an sdist that WSME needs). A current pip builds them in isolation.
+    subprocess.run(["podman", "exec", BUILDER, "/tmp/pip/bin/pip", "install", "-q", "--disable-pip-version-check",
+                    "--upgrade", "pip", "setuptools", "wheel"], capture_output=True, check=True)
 
 
 def refresh(service, reqs, wheelhouse):

@@ -83,7 +83,7 @@ def main():
                 if mode == "eventlet" and not api.get("standalone"):
                     modes.append("-")
                 elif (name, mode) in cover:
-                    modes.append("**tested** (" + ", ".join(sorted(cover[(name, mode)])) + ")")
+                    modes.append("**tested** (" + ", ".join(sorted(set(cover[(name, mode)]))) + ")")
                 else:
                     modes.append("*supported*")
             if res:

@@ -26,7 +26,7 @@ def default_scenarios():
 
 
 def scenario_coverage():
-    """{(service, mode): [scenario, ...]} from the default scenarios' groups and mode variables."""
+    """{(service, mode): {scenario, ...}} from the default scenarios' groups and mode variables."""
     cover = {}
     default = default_scenarios()
     for path in sorted((REPO / "molecule").glob("*/molecule.yml")):
@@ -37,16 +37,14 @@ def scenario_coverage():
         for platform in spec["platforms"]:
             for service in platform.get("groups", []):
                 mode = allvars.get(f"{service}_wsgi_mode", allvars.get("osapi_wsgi_mode", "uwsgi"))
-                cover.setdefault((service, mode), []).append(path.parent.name)
+                cover.setdefault((service, mode), set()).add(path.parent.name)
         # modes a scenario switches to later (side_effect: deploy.yml imported with vars)
         side = path.parent / "side_effect.yml"
         for play in yaml.safe_load(side.read_text()) if side.exists() else []:
             if play.get("ansible.builtin.import_playbook", "").endswith("deploy.yml"):
                 for var, mode in (play.get("vars") or {}).items():
                     if var.endswith("_wsgi_mode"):
-                        names = cover.setdefault((var[: -len("_wsgi_mode")], mode), [])
-                        if path.parent.name not in names:
-                            names.append(path.parent.name)
+                        cover.setdefault((var[: -len("_wsgi_mode")], mode), set()).add(path.parent.name)
     return cover
 
 
@@ -83,7 +81,7 @@ def main():
                 if mode == "eventlet" and not api.get("standalone"):
                     modes.append("-")
                 elif (name, mode) in cover:
-                    modes.append("**tested** (" + ", ".join(sorted(set(cover[(name, mode)]))) + ")")
+                    modes.append("**tested** (" + ", ".join(sorted(cover[(name, mode)])) + ")")
                 else:
                     modes.append("*supported*")
             if res:

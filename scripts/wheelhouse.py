@@ -96,8 +96,8 @@ def main():
     failed = 0
     stale = [name for name in (args.services or catalog) if not is_fresh(wheelhouse, name, args.max_age)]
     if stale:
-        start_builder(wheelhouse)
         try:
+            start_builder(wheelhouse)
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
                 jobs = [pool.submit(refresh, name, requirements(name, catalog[name]), wheelhouse) for name in stale]
                 for job in concurrent.futures.as_completed(jobs):

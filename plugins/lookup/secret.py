@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: osapi.wsgi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: secret
+author: osapi.wsgi contributors
+version_added: 0.3.0
+short_description: A deployment secret, given by the operator or generated once on the controller
+description:
+  - For each term (a variable name such as C(placement_database_password)), returns that
+    variable's value when the operator set it (inventory, vault, extra vars), else the
+    content of C(<dir>/<term>) on the controller, which is created on first use with a
+    random value (0600, in a 0700 directory) and kept for every later run.
+  - The value is never printed by this plugin; use C(no_log) on tasks that show it.
+options:
+  _terms:
+    description: Variable names.
+    required: true
+    type: list
+    elements: str
+  dir:
+    description:
+      - Directory on the controller that keeps generated secrets.
+      - Unset, the variable C(osapi_wsgi_secrets_dir).
+    type: str
+  length:
+    description: Length of a generated secret (letters and digits).
+    type: int
+    default: 32
+"""
+
+EXAMPLES = r"""
+- name: The database password of placement
+  ansible.builtin.set_fact:
+    __pw: "{{ lookup('osapi.wsgi.secret', 'placement_database_password') }}"
+  no_log: true
+"""
+
+RETURN = r"""
+_raw:
+  description: One secret per term.
+  type: list
+  elements: str
+"""
+
+import fcntl
+import os
+import re
+import secrets
+import string
+
+from ansible.errors import AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+
+ALPHABET = string.ascii_letters + string.digits
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def read_or_create(directory, name, length=32):
+    """The secret kept in directory/name, created with `length` random letters and digits
+    the first time (0600 file, 0700 directory; a lock keeps parallel forks consistent)."""
+    if not NAME.match(name):
+        raise AnsibleLookupError("secret name '%s' must be a variable name" % name)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    path = os.path.join(directory, name)
+    with open(os.path.join(directory, ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with open(path) as handle:
+                value = handle.read().strip()
+            if value:
+                return value
+        except FileNotFoundError:
+            pass
+        value = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        descriptor = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(value + "\n")
+        os.replace(path + ".tmp", path)
+        return value
+
+
+class LookupModule(LookupBase):
+
+    def run(self, terms, variables=None, **kwargs):
+        self.set_options(var_options=variables, direct=kwargs)
+        variables = variables or {}
+        directory = self.get_option("dir")
+        length = self.get_option("length")
+        out = []
+        for term in terms:
+            value = variables.get(term)
+            if value is not None:
+                value = self._templar.template(value)
+            if value is None or str(value) == "":
+                if not directory:
+                    directory = self._templar.template(variables.get("osapi_wsgi_secrets_dir", ""))
+                if not directory:
+                    raise AnsibleLookupError(
+                        "%s is not set and osapi_wsgi_secrets_dir is empty: set one of them" % term)
+                value = read_or_create(str(directory), term, length)
+            out.append(str(value))
+        return out

@@ -1,0 +1,108 @@
+"""The cloud wiring rules (plugins/filter/cloud.py) against the real catalog."""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.osapi.wsgi.plugins.filter import cloud
+
+REPO = pathlib.Path(__file__).resolve().parents[4]
+CATALOG = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["__osapi_wsgi_catalog"]
+SETTINGS = {
+    "keystone_public_url": "http://192.0.2.10/identity",
+    "keystone_internal_url": "http://10.0.0.10/identity",
+    "region": "RegionOne",
+    "service_password": "pw",
+    "memcached_servers": ["10.0.0.5:11211"],
+    "memcache_secret_key": "k",
+}
+
+
+def test_every_api_but_nova_metadata_is_registered_with_a_type():
+    unregistered = [api["name"] for entry in CATALOG.values() for api in entry["apis"] if not api.get("service_type")]
+    assert unregistered == ["nova-metadata"]
+    types = [api["service_type"] for entry in CATALOG.values() for api in cloud.registered_apis(entry)]
+    assert len(types) == len(set(types)), "two APIs share a service type: clients would find two endpoints"
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_service_but_keystone_validates_tokens_through_memcached(name):
+    layer = cloud.cloud_layer(CATALOG[name], name, SETTINGS)
+    if name == "keystone":
+        assert "keystone_authtoken" not in layer
+        return
+    auth = layer["keystone_authtoken"]
+    assert auth["auth_url"] == "http://10.0.0.10/identity"
+    assert auth["www_authenticate_uri"] == "http://192.0.2.10/identity"
+    assert auth["username"] == (CATALOG[name].get("project") or name)
+    assert auth["service_token_roles_required"] is True
+    assert auth["memcached_servers"] == "10.0.0.5:11211"
+    assert auth["memcache_security_strategy"] == "ENCRYPT"
+
+
+def test_service_user_only_where_the_catalog_says():
+    with_section = sorted(name for name in CATALOG if "service_user" in cloud.cloud_layer(CATALOG[name], name, SETTINGS))
+    assert with_section == ["cinder", "nova"]
+    assert cloud.cloud_layer(CATALOG["nova"], "nova", SETTINGS)["service_user"]["send_service_user_token"] is True
+
+
+def test_no_memcached_means_no_memcache_options():
+    layer = cloud.cloud_layer(CATALOG["placement"], "placement", dict(SETTINGS, memcached_servers=[]))
+    assert "memcached_servers" not in layer["keystone_authtoken"]
+
+
+@pytest.mark.parametrize("missing", ["service_password", "keystone_internal_url", "region"])
+def test_missing_keystone_settings_are_refused(missing):
+    with pytest.raises(AnsibleFilterError, match=missing):
+        cloud.cloud_layer(CATALOG["glance"], "glance", dict(SETTINGS, **{missing: ""}))
+
+
+def test_memcached_without_secret_is_refused():
+    with pytest.raises(AnsibleFilterError, match="osapi_wsgi_memcache_secret_key"):
+        cloud.cloud_layer(CATALOG["glance"], "glance", dict(SETTINGS, memcache_secret_key=""))
+
+
+def test_database_url_local_socket_and_tcp_and_quoting():
+    assert cloud.database_url("keystone", "p@ss/w:rd", {"catalog": CATALOG, "host": ""}) == (
+        "mysql+pymysql://keystone:p%40ss%2Fw%3Ard@localhost/keystone?unix_socket=/run/mysqld/mysqld.sock&charset=utf8")
+    assert cloud.database_url("freezer_api", "x", {"catalog": CATALOG, "host": "10.0.0.5"}) == (
+        "mysql+pymysql://freezer:x@10.0.0.5/freezer?charset=utf8")
+    assert cloud.database_url("placement", "x", {"catalog": CATALOG, "host": "fd00::5"}).startswith("mysql+pymysql://placement:x@[fd00::5]/")
+    with pytest.raises(AnsibleFilterError, match="placement_database_password"):
+        cloud.database_url("placement", "", {"catalog": CATALOG})
+
+
+def test_databases_and_inventory_services():
+    groups = {"keystone": ["a"], "freezer_api": ["b"], "glance": [], "haproxy": ["lb"]}
+    services = cloud.inventory_services(CATALOG, groups)
+    assert services == ["keystone", "freezer_api"]
+    assert cloud.databases(CATALOG, services) == [
+        {"service": "keystone", "name": "keystone"}, {"service": "freezer_api", "name": "freezer"}]
+    with pytest.raises(AnsibleFilterError, match="backends_services"):
+        cloud.databases(CATALOG, ["nope"])
+
+
+def test_memcached_servers_forms():
+    assert cloud.memcached_servers(["10.0.0.5", "10.0.0.6:11222", "fd00::5"]) == [
+        "10.0.0.5:11211", "10.0.0.6:11222", "inet6:[fd00::5]:11211"]
+
+
+def test_endpoints_public_and_internal_with_suffix_and_prefix_override():
+    out = cloud.endpoints(CATALOG["nova"], "nova", "http://lb", "http://10.0.0.10:8080", "R1",
+                          {"nova-api": "/nova"})
+    assert [(e["interface"], e["url"]) for e in out] == [
+        ("public", "http://lb/nova/v2.1"), ("internal", "http://10.0.0.10:8080/nova/v2.1")]
+    assert out[0]["service"] == {"name": "nova", "type": "compute", "description": "OpenStack nova (compute)"}
+    heat = cloud.endpoints(CATALOG["heat"], "heat", "http://lb", "http://lb", "R1")
+    assert sorted({e["service"]["type"] for e in heat}) == ["cloudformation", "orchestration"]
+
+
+def test_base_url():
+    assert cloud.base_url("http", "127.0.0.10", 80) == "http://127.0.0.10"
+    assert cloud.base_url("https", "::1", 8443) == "https://[::1]:8443"
+    assert cloud.base_url("https", "api.example", 443) == "https://api.example"
+    with pytest.raises(AnsibleFilterError, match="osapi_wsgi_public_address"):
+        cloud.base_url("http", "", 80)

@@ -14,7 +14,7 @@ def load(name: str):
 
 
 def test_rolling_order_matches_deploy_order():
-    deploy = load("deploy.yml")[0]["vars"]["__osapi_wsgi_deploy_order"]
+    deploy = next(play for play in load("deploy.yml") if "vars" in play)["vars"]["__osapi_wsgi_deploy_order"]
     rolling = load("rolling.yml")[0]
     assert rolling["vars"]["__osapi_wsgi_deploy_order"] == deploy
     assert rolling["serial"] == 1

@@ -35,7 +35,8 @@ def requirements(service, entry):
     if version and version[0] not in "<>=!~":
         version = "==" + version
     extra = defaults.get(f"{service}_pip_extra_packages") or []
-    return [entry["package"] + version] + list(extra)
+    engine = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "defaults" / "main.yml").read_text())
+    return [entry["package"] + version] + list(engine["osapi_wsgi_pip_cloud_packages"]) + list(extra)
 
 
 IMAGE = "localhost/osapi-wsgi-debian:bookworm"
@@ -46,9 +47,11 @@ def stamp_of(wheelhouse, service):
     return wheelhouse / f".stamp-{service}"
 
 
-def is_fresh(wheelhouse, service, max_age):
+def is_fresh(wheelhouse, service, reqs, max_age):
+    """Refreshed within max_age hours, for the same requirements (the stamp lists them)."""
     stamp = stamp_of(wheelhouse, service)
-    return stamp.exists() and time.time() - stamp.stat().st_mtime < max_age * 3600
+    return (stamp.exists() and time.time() - stamp.stat().st_mtime < max_age * 3600
+            and stamp.read_text().split() == reqs)
 
 
 def start_builder(wheelhouse):
@@ -94,12 +97,13 @@ def main():
     wheelhouse.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     failed = 0
-    stale = [name for name in (args.services or catalog) if not is_fresh(wheelhouse, name, args.max_age)]
+    reqs = {name: requirements(name, catalog[name]) for name in (args.services or catalog)}
+    stale = [name for name in reqs if not is_fresh(wheelhouse, name, reqs[name], args.max_age)]
     if stale:
         try:
             start_builder(wheelhouse)
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                jobs = [pool.submit(refresh, name, requirements(name, catalog[name]), wheelhouse) for name in stale]
+                jobs = [pool.submit(refresh, name, reqs[name], wheelhouse) for name in stale]
                 for job in concurrent.futures.as_completed(jobs):
                     name, state, seconds = job.result()
                     failed += state.startswith("FAILED")

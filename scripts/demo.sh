@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command: set up this host, start the local target container (osapi-demo), deploy
-# keystone + placement from PyPI under uWSGI behind Apache into it, print how to reach them.
+# MariaDB + memcached and keystone + placement + glance from PyPI under uWSGI behind Apache
+# into it, registered in keystone's catalog; print working openstack client commands.
 #   scripts/demo.sh            deploy (again: the playbook is idempotent)
 #   scripts/demo.sh --fresh    remove the demo container first
 #   scripts/demo.sh --destroy  remove the demo container and stop
@@ -44,23 +45,51 @@ elif [ "$(podman container inspect -f '{{.State.Running}}' "$name")" != true ]; 
 fi
 podman exec "$name" systemctl is-system-running --wait >/dev/null || true
 
-pwfile="$repo/.cache/demo-admin-password"
-[ -s "$pwfile" ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$pwfile")
+# Passwords are generated once by the playbook (osapi.wsgi.secret) into this directory
+# (0700, one 0600 file each): nothing secret goes on a command line.
+demo="$repo/.cache/demo"; secrets="$demo/secrets"
+mkdir -p "$demo"; chmod 0700 "$demo"
 t0=$SECONDS
 ansible-playbook -i playbooks/inventory/demo.yml playbooks/deploy.yml \
-  -e "keystone_admin_password=$(cat "$pwfile")" "$@"
+  -e "osapi_wsgi_secrets_dir=$secrets" "$@"
 echo "deployed in $((SECONDS - t0))s"
+
+# clouds.yaml for the openstack client (python-openstackclient in the tool venv)
+(umask 077; cat > "$demo/clouds.yaml" <<YAML
+clouds:
+  osapi-demo:
+    auth:
+      auth_url: http://$address/identity
+      username: admin
+      password: "$(cat "$secrets/keystone_admin_password")"
+      project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: RegionOne
+    interface: public
+    identity_api_version: 3
+YAML
+)
+chmod 0600 "$demo/clouds.yaml"
 
 cat <<MSG
 
-keystone:  http://$address/identity/v3      (GET http://$address/identity/ lists versions)
-placement: http://$address/placement/
-admin password: $pwfile
+Deployed into the container $name (host network, Apache on $address:80):
+  keystone   http://$address/identity/v3
+  placement  http://$address/placement/
+  glance     http://$address/image/
+  MariaDB and memcached on $address; passwords in $secrets (0600 files)
 
-Get a token:
-  curl -si http://$address/identity/v3/auth/tokens -H 'Content-Type: application/json' \\
-    -d '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"id":"default"},"password":"'"\$(cat $pwfile)"'"}}},"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}' \\
-    | grep -i '^x-subject-token'
-Inside the target:  podman exec -it $name bash   (systemctl status keystone-api placement-api)
+Use them with the openstack client (clouds.yaml written to $demo/clouds.yaml, 0600):
+  export PATH=$OSAPI_CLIENTS:\$PATH OS_CLIENT_CONFIG_FILE=$demo/clouds.yaml OS_CLOUD=osapi-demo
+  openstack token issue
+  openstack catalog list
+  openstack resource provider list
+  head -c 1048576 /dev/urandom > /tmp/demo.img
+  openstack image create --disk-format raw --container-format bare --file /tmp/demo.img demo-image
+  openstack image save --file /tmp/demo.out demo-image && cmp /tmp/demo.img /tmp/demo.out && echo same
+  openstack image delete demo-image
+
+Inside the target:  podman exec -it $name bash   (systemctl status keystone-api placement-api glance-api)
 Remove it:          scripts/demo.sh --destroy
 MSG

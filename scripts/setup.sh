@@ -11,6 +11,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 # Machine-wide caches shared by every clone: tool venv, pip/apt downloads, rootfs.
 export OSAPI_CACHE=${OSAPI_CACHE:-/var/cache/osapi-wsgi}
 venv="$OSAPI_CACHE/venv-$(sha256sum "$repo/requirements-dev.txt" | cut -c1-12)"
+clients="$OSAPI_CACHE/clients-$(sha256sum "$repo/requirements-clients.txt" | cut -c1-12)"
 
 env_lines() {
   cat <<ENV
@@ -19,6 +20,7 @@ export CONTAINERS_CONF=$OSAPI_CACHE/containers.conf
 export ANSIBLE_COLLECTIONS_PATH=$repo/.cache/collections
 export PATH=$venv/bin:\$PATH
 export VIRTUAL_ENV=$venv
+export OSAPI_CLIENTS=$clients/bin
 ENV
 }
 if [ "${1:-}" = "--env" ]; then env_lines; exit 0; fi
@@ -48,13 +50,14 @@ done
 # crun rejects this host's hybrid cgroups; podman's default rlimits exceed what it may set.
 hard=$(ulimit -Hn); [ "$hard" = unlimited ] && hard=1048576
 nofile=$(( hard < 65536 ? hard : 65536 ))
-cat > "$OSAPI_CACHE/containers.conf.new" <<CONF
+conf_new=$(mktemp "$OSAPI_CACHE/containers.conf.XXXXXX")  # setups may run at once
+cat > "$conf_new" <<CONF
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=32768:32768"]
 [engine]
 runtime = "runc"
 CONF
-mv "$OSAPI_CACHE/containers.conf.new" "$OSAPI_CACHE/containers.conf"
+chmod 0644 "$conf_new"; mv "$conf_new" "$OSAPI_CACHE/containers.conf"
 export CONTAINERS_CONF="$OSAPI_CACHE/containers.conf"
 
 if [ ! -x "$venv/bin/molecule" ]; then
@@ -63,6 +66,14 @@ if [ ! -x "$venv/bin/molecule" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --upgrade pip >&2
   "$venv/bin/pip" install -q -r "$repo/requirements-dev.txt" >&2
+fi
+
+if [ ! -x "$clients/bin/openstack" ]; then
+  log "creating the client venv $clients"
+  rm -rf "$clients"
+  python3 -m venv "$clients"
+  "$clients/bin/pip" install -q --upgrade pip >&2
+  "$clients/bin/pip" install -q -r "$repo/requirements-clients.txt" >&2
 fi
 
 log "building the test image (cached)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: catalog
 author: osapi.wsgi contributors (@osapi)
+version_added: 0.1.0
 short_description: The osapi.wsgi service catalog, its public contract
 description:
   - Returns what each OpenStack API service deployed by osapi.wsgi is (PyPI package, WSGI

@@ -180,7 +180,7 @@ def test_lookup_and_filters_through_ansible(tmp_path):
 
 def test_haproxy_node_servers_from_show_stat():
     header = "# pxname,svname," + ",".join(str(n) for n in range(2, 20))
-    line = "keystone-api,api1," + ",".join("0" for _ in range(2, 17)) + ",UP,1"
+    line = "keystone-api,api1," + ",".join(["0"] * 15) + ",UP,1"
     stats = [{"item": "lb1", "stdout_lines": [header, line, line.replace("api1", "api2"), "keystone-api,BACKEND"]},
              {"item": "lb2", "stdout_lines": [line.replace("keystone-api", "other-api")]}]
     servers = engine.haproxy_node_servers(stats, ["keystone-api"], "api1", {"lb1": {}, "lb2": {"haproxy_admin_socket": "/s"}})

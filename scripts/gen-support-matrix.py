@@ -15,6 +15,9 @@ import sys
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+# the reader behind the osapi.wsgi.catalog lookup (plain Python, no Ansible needed)
+sys.path.insert(0, str(REPO / "plugins" / "plugin_utils"))
+import catalog as osapi_catalog  # noqa: E402 pylint: disable=wrong-import-position
 OUT = REPO / "docs" / "support-matrix.md"
 MODES = ("uwsgi", "mod_wsgi", "eventlet")
 
@@ -49,7 +52,7 @@ def scenario_coverage():
 
 
 def main():
-    catalog = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["__osapi_wsgi_catalog"]
+    catalog = osapi_catalog.load()
     results_path = REPO / ".cache" / "catalog-results.json"
     results = {r["api"]: r for r in json.loads(results_path.read_text())} if results_path.exists() else {}
     cover = scenario_coverage()

@@ -26,6 +26,9 @@ import time
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+# the reader behind the osapi.wsgi.catalog lookup (plain Python, no Ansible needed)
+sys.path.insert(0, str(REPO / "plugins" / "plugin_utils"))
+import catalog as osapi_catalog  # noqa: E402 pylint: disable=wrong-import-position
 
 
 def requirements(service, entry):
@@ -89,7 +92,7 @@ def main():
     parser.add_argument("services", nargs="*", help="catalog services (default: all)")
     args = parser.parse_args()
 
-    catalog = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["__osapi_wsgi_catalog"]
+    catalog = osapi_catalog.load()
     unknown = sorted(set(args.services) - set(catalog))
     if unknown:
         parser.error(f"not in the catalog: {', '.join(unknown)}")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-try:
-    from ansible.errors import AnsibleFilterError
-except ImportError:  # pragma: no cover - the unit tests run with ansible-core installed
-    AnsibleFilterError = ValueError
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import hostport
 
 MARIADB_SOCKET = "/run/mysqld/mysqld.sock"
 
@@ -31,23 +30,14 @@ def needs_authtoken(name, entry):
     return name != "keystone" and bool(registered_apis(entry))
 
 
-def hostport(host, port=None, scheme=None):
-    """host[:port] for URLs, with an IPv6 literal in brackets and the scheme's own port left out."""
-    host = str(host)
-    if ":" in host and not host.startswith("["):
-        host = "[" + host + "]"
-    if port is None or (scheme, int(port)) in (("http", 80), ("https", 443)):
-        return host
-    return "%s:%s" % (host, int(port))
-
-
 def base_url(scheme, host, port):
     """scheme://host[:port], the part every endpoint URL of a node or load balancer shares."""
     if scheme not in ("http", "https"):
         raise AnsibleFilterError("scheme is '%s': use http or https" % scheme)
     if not str(host):
         raise AnsibleFilterError("the endpoint address is empty: set osapi_wsgi_public_address / osapi_wsgi_internal_address")
-    return "%s://%s" % (scheme, hostport(host, port, scheme))
+    default = {"http": 80, "https": 443}[scheme]
+    return "%s://%s" % (scheme, hostport(host, None if int(port) == default else int(port)))
 
 
 def database_url(name, password, settings, socket=MARIADB_SOCKET):
@@ -83,7 +73,7 @@ def memcached_servers(addresses, port=11211):
     for address in addresses:
         address = str(address)
         if address.count(":") > 1 and not address.startswith("inet6:"):
-            address = "inet6:" + hostport(address.strip("[]"), port)
+            address = "inet6:" + hostport(address.strip("[]"), port)  # noqa
         elif ":" not in address:
             address = "%s:%s" % (address, port)
         out.append(address)

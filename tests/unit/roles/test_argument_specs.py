@@ -13,6 +13,8 @@ import pathlib
 import pytest
 import yaml
 
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
+
 ROLES = pathlib.Path(__file__).resolve().parents[3] / "roles"
 ROLE_DIRS = sorted(p for p in ROLES.iterdir() if (p / "defaults" / "main.yml").exists())
 
@@ -57,10 +59,9 @@ def test_service_role_variables_are_prefixed(role: pathlib.Path):
 
 
 def test_every_catalog_service_has_a_role_and_a_place_in_the_deploy_order():
-    catalog = load(ROLES / "osapi_wsgi" / "vars" / "catalog.yml")["__osapi_wsgi_catalog"]
-    play = next(play for play in load(ROLES.parent / "playbooks" / "deploy.yml") if "vars" in play)
-    order = play["vars"]["__osapi_wsgi_deploy_order"]
-    assert sorted(order) == sorted(catalog), "playbooks/deploy.yml must list every catalog service once"
+    catalog = load(ROLES / "osapi_wsgi" / "vars" / "catalog.yml")["osapi_wsgi_catalog"]
+    order = osapi_catalog.deploy_order(catalog)
+    assert sorted(order) == sorted(catalog), "the deploy order must list every catalog service once"
     assert order[0] == "keystone"
     for name in catalog:
         assert (ROLES / name / "tasks" / "main.yml").exists(), f"catalog service {name} has no role"

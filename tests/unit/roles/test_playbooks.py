@@ -1,4 +1,4 @@
-"""playbooks/rolling.yml deploys in the same order as playbooks/deploy.yml."""
+"""playbooks/rolling.yml and playbooks/deploy.yml take the deploy order from the catalog."""
 from __future__ import annotations
 
 import pathlib
@@ -6,6 +6,7 @@ import pathlib
 import yaml
 
 PLAYBOOKS = pathlib.Path(__file__).resolve().parents[3] / "playbooks"
+ORDER = "lookup('osapi.wsgi.catalog', deploy_order=true)"
 
 
 def load(name: str):
@@ -13,10 +14,12 @@ def load(name: str):
         return yaml.safe_load(handle)
 
 
-def test_rolling_order_matches_deploy_order():
-    deploy = next(play for play in load("deploy.yml") if "vars" in play)["vars"]["__osapi_wsgi_deploy_order"]
+def test_both_playbooks_read_the_deploy_order_from_the_catalog():
+    for name in ("deploy.yml", "rolling.yml"):
+        text = (PLAYBOOKS / name).read_text()
+        assert ORDER in text, name
+        assert "__osapi_wsgi_deploy_order" not in text, name
     rolling = load("rolling.yml")[0]
-    assert rolling["vars"]["__osapi_wsgi_deploy_order"] == deploy
     assert rolling["serial"] == 1
     assert rolling["any_errors_fatal"] is True
 

@@ -10,7 +10,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.osapi.wsgi.plugins.filter import cloud
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
-CATALOG = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["__osapi_wsgi_catalog"]
+CATALOG = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["osapi_wsgi_catalog"]
 SETTINGS = {
     "keystone_public_url": "http://192.0.2.10/identity",
     "keystone_internal_url": "http://10.0.0.10/identity",

@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The engine's decisions as filters (logic in plugins/plugin_utils/engine.py)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+
+
+def _wrap(function):
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except engine.EngineError as error:
+            raise AnsibleFilterError(str(error))
+    call.__name__ = function.__name__
+    call.__doc__ = function.__doc__
+    return call
+
+
+class FilterModule(object):
+    """osapi.wsgi engine filters."""
+
+    def filters(self):
+        return {name: _wrap(function) for name, function in {
+            "hostport": engine.hostport,
+            "connect_address": engine.connect_address,
+            "ok_status": engine.ok_status,
+            "apis": engine.apis,
+            "node_apis": engine.node_apis,
+            "resolve_service": engine.resolve_service,
+            "check_shared": engine.check_shared,
+            "host_apis": engine.host_apis,
+            "check_service": engine.check_service,
+            "registry_entry": engine.registry_entry,
+            "haproxy_services": engine.haproxy_services,
+            "haproxy_backends": engine.haproxy_backends,
+            "haproxy_node_servers": engine.haproxy_node_servers,
+            "check_haproxy": engine.check_haproxy,
+        }.items()}

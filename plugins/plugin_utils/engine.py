@@ -1,0 +1,424 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The engine's decisions, as plain functions of the catalog and the settings.
+
+What a service is once its role's settings are applied (APIs, prefixes, entrypoints,
+config layers), the address the engine reaches Apache by, every check that refuses a
+setting before anything changes, the host's other APIs, the HAProxy backends and the
+host registry's entry. The filters in plugins/filter/engine.py expose them to the roles;
+nothing here talks to a host. Checks return a list of messages (empty: accepted), each
+naming the variable to change and how.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - the controller needs it (requirements-dev.txt)
+    netaddr = None
+
+from ansible_collections.osapi.wsgi.plugins.module_utils.entrypoint import EntrypointError, parse_entrypoint
+
+MODES = ("uwsgi", "mod_wsgi", "eventlet")
+WILDCARDS = ("0.0.0.0", "::")
+LOOPBACK = "127.0.0.1"
+# what a health check accepts from an API; token_required APIs also answer 401 to GET <prefix>/
+OK_STATUS = (200, 300)
+
+_WHOLE = re.compile(r"^[1-9][0-9]*$")
+_PORT = re.compile(r"^[0-9]+$")
+_OP = r"(==|>=|<=|~=|!=|<|>)"
+_RELEASE = r"[0-9][0-9A-Za-z.*+!-]*"
+_VERSION = re.compile(r"^(%s?%s(,\s*%s%s)*)?$" % (_OP, _RELEASE, _OP, _RELEASE))
+_PREFIX = re.compile(r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$")
+_API_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----")
+_PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+# The role variables a service definition is made of (<service>_<name>, and the private
+# __<service>_<name> of the service role's vars/main.yml), with the value a missing one takes.
+SETTINGS = {
+    "version": "", "wsgi_mode": "uwsgi", "wsgi_processes": 1, "wsgi_threads": 1, "pip_extra_packages": [],
+    "uwsgi_overrides": {}, "uwsgi_http_socket": False, "primary_host": None, "extra_config_files": {},
+    "url_prefixes": {}, "entrypoints": {}, "config": {}, "config_overrides": {},
+}
+PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": []}
+
+
+class EngineError(Exception):
+    """Input the engine cannot work with (a bug in the caller, not a bad setting)."""
+
+
+def _is_ip(text):
+    if netaddr is None:
+        raise EngineError("osapi.wsgi needs the Python package netaddr on the controller (pip install netaddr)")
+    text = str(text)
+    return netaddr.valid_ipv4(text) or netaddr.valid_ipv6(text)
+
+
+def _is_ipv6(text):
+    return netaddr is not None and netaddr.valid_ipv6(str(text))
+
+
+def hostport(address, port=None):
+    """``address:port`` as Apache, URLs and HAProxy write it (IPv6 in brackets); without a
+    port, the host part of a URL."""
+    address = str(address)
+    host = "[%s]" % address if _is_ipv6(address) else address
+    return host if port is None else "%s:%s" % (host, port)
+
+
+def connect_address(listen, connect="", fallback=LOOPBACK):
+    """The address the engine (and a load balancer) reaches Apache by:
+    osapi_wsgi_connect_address when set, else the listen address, else (listening on all
+    addresses) the fallback."""
+    if connect:
+        return str(connect)
+    if listen and str(listen) not in WILDCARDS:
+        return str(listen)
+    return fallback
+
+
+def ok_status(api):
+    """What a health check of the API accepts."""
+    return list(OK_STATUS) + ([401] if api.get("token_required") else [])
+
+
+def _mapping_of_mappings(value):
+    return isinstance(value, dict) and all(isinstance(section, dict) for section in value.values())
+
+
+def merge(*layers):
+    """Deep merge of config layers, later ones winning (a non-mapping replaces)."""
+    out = {}
+    for layer in layers:
+        for key, value in (layer or {}).items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = merge(out[key], value)
+            else:
+                out[key] = value
+    return out
+
+
+def _dict(value):
+    return value if isinstance(value, dict) else {}
+
+
+def apis(entry, url_prefixes=None, entrypoints=None):
+    """The service's APIs with the operator's prefixes and entrypoints applied."""
+    prefixes, points = _dict(url_prefixes), _dict(entrypoints)
+    out = []
+    for api in entry["apis"]:
+        api = dict(api)
+        api["prefix"] = prefixes.get(api["name"], api["prefix"])
+        api["entrypoint"] = points.get(api["name"], api["entrypoint"])
+        api["ok_status"] = ok_status(api)
+        out.append(api)
+    return out
+
+
+def node_apis(catalog, services, url_prefixes=()):
+    """Every API of the services, in order, with their prefixes (url_prefixes: each
+    service's <service>_url_prefixes, in the same order) and what their health check
+    accepts: [{service, name, prefix, entrypoint, ok_status, ...}]."""
+    url_prefixes = list(url_prefixes)
+    return [dict(api, service=svc) for index, svc in enumerate(services)
+            for api in apis(catalog[svc], url_prefixes[index] if index < len(url_prefixes) else None)]
+
+
+def _standalone_layer(service_apis, connect, processes):
+    """eventlet mode: the standalone servers listen where Apache forwards to."""
+    layer = {}
+    for api in service_apis:
+        server = api.get("standalone")
+        if not server:
+            continue
+        options = {server["host_option"]: connect, server["port_option"]: api["port"]}
+        if server.get("workers_option"):
+            options[server["workers_option"]] = int(processes)
+        layer[server["section"]] = merge(layer.get(server["section"], {}), options)
+    return layer
+
+
+def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None, config_overrides=None,
+                    inventory_hostname=None):
+    """The service's definition: its catalog entry with the role's settings applied.
+
+    settings: {name: value} of SETTINGS and PRIVATE_SETTINGS (missing: defaults).
+    connect: the resolved connect address. The config layers, in order: the log file,
+    cloud_config (how it reaches the rest of the cloud), <service>_config,
+    osapi_wsgi_config_overrides, <service>_config_overrides, the standalone servers'
+    listen options (eventlet mode).
+    """
+    values = dict(SETTINGS, **PRIVATE_SETTINGS)
+    values.update({key: value for key, value in (settings or {}).items() if value is not None})
+    project = entry.get("project") or name
+    service_apis = apis(entry, values["url_prefixes"], values["entrypoints"])
+    mode = values["wsgi_mode"]
+    processes = values["wsgi_processes"]
+    standalone = {}
+    if mode == "eventlet" and _WHOLE.match(str(processes)):
+        standalone = _standalone_layer(service_apis, connect, processes)
+    svc = dict(entry)
+    svc.update({
+        "name": name, "user": project, "group": project,
+        "version": str(values["version"]), "mode": mode, "processes": processes, "threads": values["wsgi_threads"],
+        "venv": "%s/%s" % (venv_root, name),
+        "etc_dir": "/etc/" + project, "lib_dir": "/var/lib/" + project, "log_dir": "/var/log/" + project,
+        "connect_address": connect,
+        "pip_extra": values["pip_extra_packages"], "uwsgi_overrides": values["uwsgi_overrides"],
+        "uwsgi_http_socket": bool(values["uwsgi_http_socket"]),
+        "commands": values["commands"],
+        "primary": values["primary_host"] or inventory_hostname,
+        "primary_dirs": values["primary_dirs"], "extra_config_files": values["extra_config_files"],
+        "venv_files": values["venv_files"],
+        "apis": service_apis,
+        "config": merge({"DEFAULT": {"log_file": "/var/log/%s/%s.log" % (project, project)}},
+                        _dict(cloud_config), _dict(values["config"]), _dict(config_overrides),
+                        _dict(values["config_overrides"]), standalone),
+        # kept to check the keys against the APIs
+        "url_prefixes": values["url_prefixes"], "entrypoints": values["entrypoints"],
+    })
+    return svc
+
+
+def supported_modes(svc):
+    """The modes the service can run in: eventlet only when every API has a standalone server."""
+    return ["uwsgi", "mod_wsgi"] + (["eventlet"] if all(api.get("standalone") for api in svc["apis"]) else [])
+
+
+def check_shared(settings, os_family="Debian"):
+    """The collection-wide settings (osapi_wsgi_*), keys without the prefix."""
+    errors = []
+    value = settings.get
+    if os_family != "Debian":
+        errors.append("osapi.wsgi supports Debian-family hosts (tested on Debian 12); this host is %s." % os_family)
+    if value("mode") not in MODES:
+        errors.append("osapi_wsgi_mode is '%s': set it to one of %s." % (value("mode"), ", ".join(MODES)))
+    if not _is_ip(value("listen_address", "")):
+        errors.append("osapi_wsgi_listen_address is '%s': set it to an IPv4 or IPv6 address (0.0.0.0 for all)."
+                      % value("listen_address", ""))
+    if value("connect_address") and not _is_ip(value("connect_address")):
+        errors.append("osapi_wsgi_connect_address is '%s': set it to an IP address of this host, or empty."
+                      % value("connect_address"))
+    errors.extend(check_port(value("http_port"), "osapi_wsgi_http_port"))
+    if not str(value("venv_root", "")).startswith("/"):
+        errors.append("osapi_wsgi_venv_root is '%s': set it to an absolute path." % value("venv_root", ""))
+    if not isinstance(value("pip_find_links", []), list):
+        errors.append("osapi_wsgi_pip_find_links must be a list of wheelhouse directories or URLs, e.g. [/srv/wheels].")
+    if not _mapping_of_mappings(value("config_overrides", {})):
+        errors.append("osapi_wsgi_config_overrides must map section names to mappings of option: value,"
+                      " e.g. {DEFAULT: {debug: true}}.")
+    if not isinstance(value("uwsgi_options", {}), dict):
+        errors.append("osapi_wsgi_uwsgi_options must be a mapping of uWSGI option names to values.")
+    if value("tls_enabled") and not (_PEM_CERT.search(str(value("tls_certificate") or ""))
+                                     and _PEM_KEY.search(str(value("tls_private_key") or ""))):
+        errors.append("osapi_wsgi_tls_enabled is true: set osapi_wsgi_tls_certificate to the PEM certificate"
+                      " (with its chain) and osapi_wsgi_tls_private_key to its unencrypted PEM private key"
+                      " (the text, not file names).")
+    return errors
+
+
+def check_port(port, variable):
+    """A TCP port number, as a number or a string of digits."""
+    if isinstance(port, bool) or not _PORT.match(str(port)) or not 0 < int(port) < 65536:
+        return ["%s is '%s': set it to a TCP port number (1-65535)." % (variable, port)]
+    return []
+
+
+def host_apis(catalog, name, registry, planned=None):
+    """Every other API on this host: those osapi.wsgi serves here already (the registry,
+    {service: {mode, apis: [{name, prefix, port}]}}) and those this play deploys here too
+    (planned: {service: [its <service>_wsgi_mode, its <service>_url_prefixes]}, which win
+    over the registry)."""
+    planned = planned or {}
+    out = []
+    for svc, recorded in sorted((registry or {}).items()):
+        if svc == name or svc in planned:
+            continue
+        for api in recorded.get("apis", []):
+            out.append(dict(api, service=svc))
+    for svc, (mode, url_prefixes) in planned.items():
+        if svc != name:
+            out.extend(dict(api, service=svc) for api in registry_entry(
+                {"mode": mode, "apis": apis(catalog[svc], url_prefixes)})["apis"])
+    return out
+
+
+def _overlap(one, other):
+    return one == other or other.startswith(one + "/") or one.startswith(other + "/")
+
+
+def _unique(items):
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def check_service(svc, others=(), http_port=80):
+    """Every check of one service's settings, alone and against the host's other APIs."""
+    name = svc["name"]
+    errors = []
+    supported = supported_modes(svc)
+    if svc["mode"] not in MODES:
+        errors.append("%s_wsgi_mode is '%s': set it to one of %s." % (name, svc["mode"], ", ".join(supported)))
+    elif svc["mode"] not in supported:
+        errors.append("%s_wsgi_mode is 'eventlet' but %s has no standalone API server (%s); %s supports: %s."
+                      " Set %s_wsgi_mode to one of those."
+                      % (name, name, ", ".join(api["name"] for api in svc["apis"] if not api.get("standalone")),
+                         name, ", ".join(supported), name))
+    for setting in ("processes", "threads"):
+        if not _WHOLE.match(str(svc[setting])):
+            errors.append("%s_wsgi_%s is '%s': set it to a whole number >= 1." % (name, setting, svc[setting]))
+    if not _VERSION.match(svc["version"]):
+        errors.append("%s_version is '%s': set it to a release such as 30.0.0, a pip specifier such as"
+                      " '>=30,<31', or '' for the newest release." % (name, svc["version"]))
+    if not _mapping_of_mappings(svc["config"]):
+        errors.append("%s_config and %s_config_overrides must map section names to mappings of option: value,"
+                      " e.g. {DEFAULT: {debug: true}}." % (name, name))
+    if not isinstance(svc["uwsgi_overrides"], dict):
+        errors.append("%s_uwsgi_overrides must be a mapping of uWSGI option names to values." % name)
+    if not isinstance(svc["pip_extra"], list):
+        errors.append("%s_pip_extra_packages must be a list of pip requirement strings." % name)
+    for api in svc["apis"]:
+        errors.extend(_check_api(name, api))
+
+    names = [api["name"] for api in svc["apis"]]
+    for setting in ("url_prefixes", "entrypoints"):
+        unknown = [key for key in _dict(svc.get(setting)) if key not in names]
+        if unknown:
+            errors.append("%s_%s names no API of %s: %s; its APIs are %s."
+                          % (name, setting, name, ", ".join(unknown), ", ".join(names)))
+
+    mine = [dict(api, service=name) for api in svc["apis"]]
+    clashes = _unique(
+        "%s at %s and %s (%s) at %s" % (api["name"], api["prefix"], other["name"], other["service"], other["prefix"])
+        for api in mine for other in list(others) + [o for o in mine if o["name"] != api["name"]]
+        if _overlap(str(api["prefix"]), str(other["prefix"])))
+    if clashes:
+        errors.append("%s_url_prefixes: URL prefixes overlap on this host (%s): Apache would send one API's"
+                      " requests to the other. Give each API its own prefix." % (name, "; ".join(clashes)))
+
+    errors.extend(_check_ports(svc, others, http_port))
+
+    limited = [api for api in svc["apis"] if api.get("max_threads")]
+    if limited and _WHOLE.match(str(svc["threads"])):
+        most = min(api["max_threads"] for api in limited)
+        if int(svc["threads"]) > most:
+            errors.append("%s_wsgi_threads is %s, but %s. Set %s_wsgi_threads to %s and raise %s_wsgi_processes"
+                          " instead." % (name, svc["threads"], "; ".join(
+                              "%s allows at most %s (%s)" % (api["name"], api["max_threads"],
+                                                             " ".join(str(api.get("max_threads_why", "")).split()))
+                              for api in limited), name, most, name))
+    return errors
+
+
+def _check_api(name, api):
+    try:
+        parse_entrypoint(api["entrypoint"])
+        entrypoint_ok = True
+    except (EntrypointError, TypeError):
+        entrypoint_ok = False
+    if entrypoint_ok and _PREFIX.match(str(api["prefix"])) and _API_NAME.match(str(api["name"])):
+        return []
+    return ["API %s of %s: entrypoint '%s' must read 'package.module:callable' and prefix '%s' must be a path"
+            " such as /identity (no trailing slash). Fix %s_entrypoints or %s_url_prefixes."
+            % (api["name"], name, api["entrypoint"], api["prefix"], name, name)]
+
+
+def _check_ports(svc, others, http_port):
+    """Apache's port and this service's standalone servers against every other listener."""
+    name = svc["name"]
+    mine = [(int(http_port), "Apache (osapi_wsgi_http_port)")] if not check_port(http_port, "") else []
+    if svc["mode"] == "eventlet":
+        mine += [(api["port"], "%s's standalone server (%s_wsgi_mode eventlet)" % (api["name"], name))
+                 for api in svc["apis"] if api.get("standalone")]
+    theirs = [(other["port"], "%s's standalone server (%s_wsgi_mode eventlet)" % (other["name"], other["service"]))
+              for other in others if other.get("port")]
+    clashes = _unique("%s and %s both want port %s" % (one, two, port_one)
+                      for index, (port_one, one) in enumerate(mine)
+                      for port_two, two in mine[index + 1:] + theirs if port_one == port_two)
+    if clashes:
+        return ["Port clash on this host: %s. Set osapi_wsgi_http_port to a port no standalone API server uses,"
+                " or run that service in uwsgi or mod_wsgi mode." % "; ".join(clashes)]
+    return []
+
+
+def registry_entry(svc):
+    """What the host's registry records of a deployed service (read by host_apis)."""
+    return {"mode": svc["mode"],
+            "apis": [{"name": api["name"], "prefix": api["prefix"],
+                      "port": api["port"] if svc["mode"] == "eventlet" and api.get("standalone") else None}
+                     for api in svc["apis"]]}
+
+
+def haproxy_backends(catalog, services, groups, hostvars, service_groups=None):
+    """One backend per API of each service whose group has hosts: the API's prefix (the
+    first node's <service>_url_prefixes) and one server per node, at the node's connect
+    address (else its ansible_host) and osapi_wsgi_http_port."""
+    service_groups = service_groups or {}
+    out = []
+    for svc in services:
+        hosts = list(groups.get(service_groups.get(svc, svc)) or [])
+        if not hosts or svc not in catalog:
+            continue
+        servers = []
+        for host in hosts:
+            node = hostvars[host]
+            address = connect_address(node.get("osapi_wsgi_listen_address", ""),
+                                      node.get("osapi_wsgi_connect_address", ""),
+                                      fallback=node.get("ansible_host", host))
+            servers.append({"name": host, "address": address, "port": int(node.get("osapi_wsgi_http_port", 80)),
+                            "hostport": hostport(address, int(node.get("osapi_wsgi_http_port", 80)))})
+        prefixes = hostvars[hosts[0]].get(svc + "_url_prefixes", {})
+        for api in apis(catalog[svc], prefixes):
+            out.append({"name": api["name"], "service": svc, "prefix": api["prefix"], "servers": servers})
+    return out
+
+
+def haproxy_services(catalog, wanted, groups, service_groups=None):
+    """The services HAProxy balances: haproxy_services, or every catalog service with a group."""
+    if wanted:
+        return list(wanted)
+    known = set(groups) | set(service_groups or {})
+    return [svc for svc in catalog if svc in known]
+
+
+def haproxy_node_servers(stats, backends, host, hostvars, default_socket="/run/haproxy/admin.sock"):
+    """The HAProxy servers of one node: {lb, backend, socket} for each line of each load
+    balancer's ``show stat`` (stats: the registered results, item = the load balancer) that
+    names one of the backends and the node."""
+    out = []
+    for result in stats:
+        lb = result["item"]
+        for line in result.get("stdout_lines", []):
+            fields = line.split(",")
+            if len(fields) > 17 and fields[0] in backends and fields[1] == host:
+                out.append({"lb": lb, "backend": fields[0],
+                            "socket": hostvars[lb].get("haproxy_admin_socket", default_socket)})
+    return out
+
+
+def check_haproxy(catalog, settings, backends):
+    """haproxy_* settings against the catalog and the backends found (keys without the prefix)."""
+    errors = []
+    unknown = [svc for svc in settings.get("services") or [] if svc not in catalog]
+    if unknown:
+        errors.append("haproxy_services names services the catalog does not know: %s." % ", ".join(unknown))
+    if not backends:
+        errors.append("haproxy_services: no service has hosts to balance; put API nodes into groups named"
+                      " after the services (keystone, ...) or set haproxy_service_groups.")
+    errors.extend(check_port(settings.get("port"), "haproxy_port"))
+    if not _is_ip(settings.get("bind_address", "")):
+        errors.append("haproxy_bind_address is '%s': set it to an IPv4 or IPv6 address (0.0.0.0 for all)."
+                      % settings.get("bind_address", ""))
+    prefixes = [backend["prefix"] for backend in backends]
+    if len(set(prefixes)) != len(prefixes):
+        errors.append("haproxy_services: two APIs share a URL prefix (%s)." % ", ".join(prefixes))
+    if not settings.get("check_expect_status"):
+        errors.append("haproxy_check_expect_status must list at least one HTTP status, e.g. [200, 300].")
+    return errors

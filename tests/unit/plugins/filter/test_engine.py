@@ -1,0 +1,187 @@
+"""The engine's decisions (plugins/plugin_utils/engine.py), and the filters and lookup that
+expose them to the roles."""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+
+CATALOG = osapi_catalog.load()
+
+
+@pytest.mark.parametrize("address,port,expected", [
+    ("127.0.0.1", 80, "127.0.0.1:80"),
+    ("::1", 8080, "[::1]:8080"),
+    ("2001:db8::10", "443", "[2001:db8::10]:443"),
+    ("::", 80, "[::]:80"),
+    ("::1", None, "[::1]"),
+    ("127.0.0.11", None, "127.0.0.11"),
+    ("api1", 80, "api1:80"),
+])
+def test_hostport_brackets_ipv6_only(address, port, expected):
+    assert engine.hostport(address, port) == expected
+
+
+@pytest.mark.parametrize("listen,connect,fallback,expected", [
+    ("0.0.0.0", "", "127.0.0.1", "127.0.0.1"),
+    ("::", "", "127.0.0.1", "127.0.0.1"),
+    ("127.0.0.11", "", "127.0.0.1", "127.0.0.11"),
+    # the connect address wins, also over a specific listen address (rolling.yml ignored it)
+    ("127.0.0.11", "127.0.0.12", "127.0.0.1", "127.0.0.12"),
+    ("0.0.0.0", "::1", "127.0.0.1", "::1"),
+    ("0.0.0.0", "", "api1", "api1"),
+    ("", "", "api1", "api1"),
+])
+def test_connect_address(listen, connect, fallback, expected):
+    assert engine.connect_address(listen, connect, fallback) == expected
+
+
+def test_token_required_api_accepts_401():
+    freezer = engine.apis(CATALOG["freezer_api"])
+    assert all(401 in api["ok_status"] for api in freezer if api.get("token_required"))
+    assert any(api.get("token_required") for api in freezer)
+    assert engine.apis(CATALOG["keystone"])[0]["ok_status"] == [200, 300]
+
+
+def test_prefixes_and_entrypoints_of_the_operator_win():
+    apis = engine.apis(CATALOG["keystone"], {"keystone-api": "/id"}, {"keystone-api": "k.api:app"})
+    assert apis[0]["prefix"] == "/id" and apis[0]["entrypoint"] == "k.api:app"
+    assert engine.apis(CATALOG["keystone"], "not a mapping")[0]["prefix"] == "/identity"
+
+
+def resolve(name="cinder", **settings):
+    return engine.resolve_service(CATALOG[name], name, dict({"wsgi_mode": "uwsgi", "wsgi_processes": 3,
+                                                            "wsgi_threads": 1, "version": 29}, **settings),
+                                  "/opt/openstack", "127.0.0.13",
+                                  cloud_config={"DEFAULT": {"transport_url": "cloud://", "debug": "cloud"},
+                                                "database": {"connection": "cloud"}},
+                                  config_overrides={"DEFAULT": {"debug": "shared"}}, inventory_hostname="api1")
+
+
+def test_config_layers_in_order():
+    svc = resolve(config={"DEFAULT": {"debug": "role"}, "database": {"connection": "role"}},
+                  config_overrides={"database": {"connection": "operator"}})
+    assert svc["config"]["DEFAULT"] == {"log_file": "/var/log/cinder/cinder.log", "transport_url": "cloud://",
+                                        "debug": "shared"}
+    assert svc["config"]["database"] == {"connection": "operator"}
+    # uwsgi mode: no standalone listen options
+    assert "osapi_volume_listen" not in svc["config"]["DEFAULT"]
+
+
+def test_eventlet_mode_points_the_standalone_server_at_the_connect_address():
+    svc = resolve(wsgi_mode="eventlet", config_overrides={"DEFAULT": {"osapi_volume_listen": "0.0.0.0"}})
+    default = svc["config"]["DEFAULT"]
+    assert default["osapi_volume_listen"] == "127.0.0.13"
+    assert default["osapi_volume_listen_port"] == 8776
+    assert default["osapi_volume_workers"] == 3
+
+
+def test_resolved_definition():
+    svc = resolve(primary_host=None, pip_extra_packages=["PyMySQL"])
+    assert svc["version"] == "29" and svc["venv"] == "/opt/openstack/cinder"
+    assert (svc["user"], svc["etc_dir"], svc["primary"]) == ("cinder", "/etc/cinder", "api1")
+    assert svc["pip_extra"] == ["PyMySQL"] and svc["package"] == "cinder"
+    freezer = engine.resolve_service(CATALOG["freezer_api"], "freezer_api", {}, "/v", "127.0.0.1")
+    assert freezer["user"] == CATALOG["freezer_api"].get("project", "freezer_api")
+
+
+def test_registry_entry_records_ports_in_eventlet_mode_only():
+    assert engine.registry_entry(resolve(wsgi_mode="eventlet"))["apis"] == [
+        {"name": "cinder-api", "prefix": "/volume", "port": 8776}]
+    assert engine.registry_entry(resolve())["apis"][0]["port"] is None
+
+
+def test_planned_services_win_over_the_registry():
+    registry = {"placement": {"mode": "uwsgi", "apis": [{"name": "placement-api", "prefix": "/old", "port": None}]},
+                "keystone": {"mode": "uwsgi", "apis": [{"name": "keystone-api", "prefix": "/identity", "port": None}]}}
+    others = engine.host_apis(CATALOG, "keystone", registry, {"placement": ["eventlet", {"placement-api": "/new"}]})
+    assert others == [{"service": "placement", "name": "placement-api", "prefix": "/new", "port": None}]
+
+
+def test_node_apis_in_service_order():
+    apis = engine.node_apis(CATALOG, ["keystone", "nova"], [{}, {"nova-api": "/c"}])
+    assert [(api["service"], api["prefix"]) for api in apis][:2] == [("keystone", "/identity"), ("nova", "/c")]
+
+
+def test_haproxy_backends_over_ipv6_and_connect_addresses():
+    groups = {"keystone": ["api1", "api2", "api3"], "haproxy": ["lb"]}
+    hostvars = {"api1": {"osapi_wsgi_listen_address": "::1", "osapi_wsgi_http_port": 8080},
+                "api2": {"osapi_wsgi_listen_address": "0.0.0.0", "osapi_wsgi_connect_address": "127.0.0.3"},
+                "api3": {"ansible_host": "192.0.2.3"}}
+    services = engine.haproxy_services(CATALOG, [], groups)
+    assert services == ["keystone"]
+    backends = engine.haproxy_backends(CATALOG, services, groups, hostvars)
+    assert [srv["hostport"] for srv in backends[0]["servers"]] == ["[::1]:8080", "127.0.0.3:80", "192.0.2.3:80"]
+    assert backends[0]["prefix"] == "/identity"
+    assert engine.haproxy_backends(CATALOG, ["keystone"], {"identity": ["api1"]}, hostvars,
+                                   {"keystone": "identity"})[0]["servers"][0]["name"] == "api1"
+
+
+def test_merge_replaces_what_is_not_a_mapping():
+    assert engine.merge({"a": {"b": 1}}, {"a": "x"}, {"c": {"d": 1}}, {"c": {"e": 2}}) == {"a": "x", "c": {"d": 1, "e": 2}}
+
+
+def test_deploy_order_keystone_first_then_the_catalog():
+    order = osapi_catalog.deploy_order(CATALOG)
+    assert order[0] == "keystone" and sorted(order) == sorted(CATALOG)
+    assert osapi_catalog.deploy_order({"b": {}, "keystone": {}, "a": {}}) == ["keystone", "b", "a"]
+
+
+def test_unknown_service_names_the_known_ones():
+    with pytest.raises(osapi_catalog.CatalogError, match="'nope' is not in the osapi.wsgi service catalog.*keystone"):
+        osapi_catalog.entry(CATALOG, "nope")
+
+
+def test_catalog_file_without_the_public_key(tmp_path):
+    path = tmp_path / "catalog.yml"
+    path.write_text("__osapi_wsgi_catalog: {keystone: {}}\n")
+    with pytest.raises(osapi_catalog.CatalogError, match="osapi_wsgi_catalog"):
+        osapi_catalog.load(str(path))
+
+
+def test_entrypoint_rule_is_the_modules():
+    """The settings check and the wsgi_entrypoint module accept the same entrypoints."""
+    svc = resolve(entrypoints={"cinder-api": "cinder.wsgi.api:Holder.app"})
+    assert engine.check_service(svc) == []
+
+
+def test_lookup_and_filters_through_ansible(tmp_path):
+    """The lookup and the filters as the roles call them, in a real ansible run on localhost."""
+    root = pathlib.Path(sys.modules["ansible_collections.osapi.wsgi"].__path__[0]).parents[1]
+    playbook = tmp_path / "play.yml"
+    playbook.write_text("""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.debug:
+        msg:
+          order: "{{ lookup('osapi.wsgi.catalog', deploy_order=true) }}"
+          keystone: "{{ lookup('osapi.wsgi.catalog', 'keystone').apis[0].prefix }}"
+          services: "{{ lookup('osapi.wsgi.catalog').keys() | list | length }}"
+          listen: "{{ '::1' | osapi.wsgi.hostport(8080) }}"
+""")
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(root), ANSIBLE_STDOUT_CALLBACK="json",
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(playbook)],
+                          capture_output=True, text=True, env=env, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    msg = json.loads(done.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"]
+    assert msg["order"] == osapi_catalog.deploy_order(CATALOG)
+    assert msg["keystone"] == "/identity" and int(msg["services"]) == len(CATALOG)
+    assert msg["listen"] == "[::1]:8080"
+
+
+def test_haproxy_node_servers_from_show_stat():
+    header = "# pxname,svname," + ",".join(str(n) for n in range(2, 20))
+    line = "keystone-api,api1," + ",".join(["0"] * 15) + ",UP,1"
+    stats = [{"item": "lb1", "stdout_lines": [header, line, line.replace("api1", "api2"), "keystone-api,BACKEND"]},
+             {"item": "lb2", "stdout_lines": [line.replace("keystone-api", "other-api")]}]
+    servers = engine.haproxy_node_servers(stats, ["keystone-api"], "api1", {"lb1": {}, "lb2": {"haproxy_admin_socket": "/s"}})
+    assert servers == [{"lb": "lb1", "backend": "keystone-api", "socket": "/run/haproxy/admin.sock"}]

@@ -22,6 +22,7 @@ the mode_switch scenario checks the services again after each switch.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import http.client
 import ipaddress
 import json
@@ -277,6 +278,20 @@ def _scenario(config: pytest.Config) -> Scenario:
     if _SCENARIO not in config.stash:
         config.stash[_SCENARIO] = Scenario(config.option.ansible_inventory)
     return config.stash[_SCENARIO]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a shared check that molecule.yml lists but that does not exist: Molecule would
+    leave it out without a word."""
+    merged = os.environ.get("MOLECULE_FILE", "")
+    if not os.path.isfile(merged):
+        return
+    with open(merged, encoding="utf-8") as stream:
+        listed = (yaml.safe_load(stream).get("verifier") or {}).get("additional_files_or_dirs") or []
+    tests = os.path.join(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", ""), "tests")
+    missing = [path for path in listed if not glob.glob(os.path.join(tests, path))]
+    if missing:
+        raise pytest.UsageError(f"verifier.additional_files_or_dirs in molecule.yml lists {missing}: no such file")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

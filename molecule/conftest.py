@@ -142,8 +142,8 @@ class Scenario:
 
     @staticmethod
     def _url(scheme: str, address: str, port: int) -> str:
-        if address in ("0.0.0.0", "::", ""):
-            address = "127.0.0.1"
+        # listening on every address: reach it on the loopback of the same family
+        address = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(address, address)
         if ipaddress.ip_address(address).version == 6:
             address = f"[{address}]"
         default = {"http": 80, "https": 443}[scheme]

@@ -1,0 +1,323 @@
+"""Fixtures shared by the scenarios' testinfra tests (molecule/*/tests, molecule/shared/tests).
+
+Molecule's testinfra verifier runs pytest with ``--connection=ansible
+--ansible-inventory=<the scenario's inventory>``. Every fact a test needs (which host runs
+which service, addresses, ports, TLS, passwords, modes) is read from that inventory, i.e.
+from the group_vars and host_vars of the scenario's molecule.yml, and from the catalog;
+no test file names an address.
+
+Fixtures:
+  scenario   the facts (Scenario below), built once per run
+  api        HTTP client for the APIs (loopback only, TLS verified against the scenario's CA)
+  node       the first host of the scenario (Node below: a testinfra host, reached with
+             ``podman exec``, plus unit(), processes(), listening())
+  nodes      every host by inventory name (for scenarios with several)
+  deployed_api  parametrizes a test over each API deployed on each host (DeployedApi below),
+             optionally only those of one mode: ``@pytest.mark.mode("uwsgi")``
+  api_host   parametrizes a test over each host that runs a catalog service (its name)
+
+OSAPI_TEST_MODES ("keystone=mod_wsgi cinder=uwsgi") overrides the modes of the inventory:
+the mode_switch scenario checks the services again after each switch.
+"""
+from __future__ import annotations
+
+import dataclasses
+import glob
+import http.client
+import ipaddress
+import json
+import os
+import pathlib
+import re
+import ssl
+import urllib.parse
+
+import pytest
+import testinfra
+import yaml
+from testinfra.utils.ansible_runner import AnsibleRunner
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+CATALOG_FILE = REPO / "roles" / "osapi_wsgi" / "vars" / "catalog.yml"
+PODMAN_CONNECTIONS = ("podman", "containers.podman.podman")
+
+
+def load_catalog() -> dict:
+    """The service catalog (service -> package, project, config_file, apis, ...)."""
+    return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))["__osapi_wsgi_catalog"]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeployedApi:
+    """One API of one service on one host, with what the tests need to know about it."""
+
+    host: str
+    service: str
+    user: str
+    api: str
+    entrypoint: str
+    prefix: str
+    port: int
+    mode: str
+    processes: int | None
+    config_file: str
+    token_required: bool
+    server: str | None  # the standalone server's command (eventlet mode), None when there is none
+
+    def __str__(self) -> str:
+        return f"{self.api}@{self.host}"
+
+    @property
+    def module(self) -> str:
+        return self.entrypoint.split(":", 1)[0]
+
+    @property
+    def daemon_name(self) -> re.Pattern:
+        """mod_wsgi's display-name=%{GROUP} ``(wsgi:<api>``, cut by the kernel to the length of /usr/sbin/apache2."""
+        return re.compile(re.escape(f"(wsgi:{self.api}"[:17]))
+
+
+class Scenario:
+    """The facts of a Molecule scenario, read from its Ansible inventory."""
+
+    def __init__(self, inventory: str | None):
+        if not inventory:
+            raise pytest.UsageError("no --ansible-inventory: run these tests through `molecule verify` "
+                                    "or give the scenario's inventory directory")
+        self.runner = AnsibleRunner.get_runner(inventory)
+        self.catalog = load_catalog()
+        self.mode_overrides = dict(item.split("=", 1) for item in os.environ.get("OSAPI_TEST_MODES", "").split())
+
+    def hosts(self, group: str = "all") -> list[str]:
+        """The inventory hosts of a group, in inventory order."""
+        hosts = self.runner.get_hosts(group)
+        if not hosts:
+            raise LookupError(f"no host in group {group!r} of the scenario's inventory")
+        return hosts
+
+    def vars(self, host: str | None = None) -> dict:
+        """A host's variables (the first host's when none is named)."""
+        return self.runner.get_variables(host or self.hosts()[0])
+
+    def var(self, name: str, host: str | None = None):
+        values = self.vars(host)
+        if name not in values:
+            raise KeyError(f"{name} is not set in the scenario's inventory (molecule.yml group_vars/host_vars)")
+        return values[name]
+
+    def services(self, host: str | None = None) -> list[str]:
+        """The catalog services deployed on a host (its inventory groups)."""
+        groups = set(self.vars(host)["group_names"])
+        return [service for service in self.catalog if service in groups]
+
+    def mode(self, service: str, host: str | None = None) -> str:
+        if service in self.mode_overrides:
+            return self.mode_overrides[service]
+        values = self.vars(host)
+        return values.get(f"{service}_wsgi_mode", values.get("osapi_wsgi_mode", "uwsgi"))
+
+    def processes(self, service: str, host: str | None = None) -> int | None:
+        """Workers per API when the inventory gives a number (None: the role's computed default)."""
+        values = self.vars(host)
+        value = values.get(f"{service}_wsgi_processes", values.get("osapi_wsgi_processes"))
+        return int(value) if isinstance(value, int) or str(value).isdigit() else None
+
+    def deployed_apis(self, mode: str | None = None) -> list[DeployedApi]:
+        found = []
+        for host in self.hosts():
+            for service in self.services(host):
+                entry = self.catalog[service]
+                for api in entry["apis"]:
+                    found.append(DeployedApi(
+                        host=host, service=service, user=entry.get("project", service), api=api["name"],
+                        entrypoint=api["entrypoint"], prefix=api["prefix"], port=int(api["port"]),
+                        mode=self.mode(service, host), processes=self.processes(service, host),
+                        config_file=entry["config_file"], token_required=bool(api.get("token_required")),
+                        server=(api.get("standalone") or {}).get("argv", [None])[0]))
+        return [item for item in found if mode is None or item.mode == mode]
+
+    def api_hosts(self) -> list[str]:
+        """The hosts that run at least one catalog service."""
+        return [host for host in self.hosts() if self.services(host)]
+
+    @staticmethod
+    def _url(scheme: str, address: str, port: int) -> str:
+        # listening on every address: reach it on the loopback of the same family
+        address = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(address, address)
+        if ipaddress.ip_address(address).version == 6:
+            address = f"[{address}]"
+        default = {"http": 80, "https": 443}[scheme]
+        return f"{scheme}://{address}" + ("" if int(port) == default else f":{port}")
+
+    def tls(self, host: str | None = None) -> bool:
+        return str(self.vars(host).get("osapi_wsgi_tls_enabled", False)).lower() == "true"
+
+    def address(self, host: str | None = None) -> str:
+        """The address the host's APIs are reached at (connect address, else listen address)."""
+        values = self.vars(host)
+        return values.get("osapi_wsgi_connect_address") or self.var("osapi_wsgi_listen_address", host)
+
+    def node_url(self, host: str | None = None) -> str:
+        """Base URL of a host's Apache frontend."""
+        return self._url("https" if self.tls(host) else "http", self.address(host),
+                         self.vars(host).get("osapi_wsgi_http_port", 80))
+
+    def lb_url(self) -> str:
+        """Base URL of the HAProxy frontend."""
+        lb = self.hosts("haproxy")[0]
+        return self._url("http", self.var("haproxy_bind_address", lb), self.vars(lb).get("haproxy_port", 80))
+
+    def base_url(self) -> str:
+        """Where clients reach the APIs: HAProxy when the scenario has one, else the first host."""
+        return self.lb_url() if "haproxy" in self.runner.inventory else self.node_url()
+
+    def cafile(self) -> str | None:
+        """The CA the scenario's TLS certificate is checked against (osapi_test_ca_file)."""
+        return self.vars().get("osapi_test_ca_file") if self.tls() else None
+
+    def node(self, host: str):
+        """A testinfra host for an inventory host: ``podman exec`` for podman connections
+        (testinfra's ansible backend would start ``ansible`` for every command)."""
+        connection = self.vars(host).get("ansible_connection")
+        if connection in PODMAN_CONNECTIONS:
+            return testinfra.get_host(f"podman://{host}")
+        return testinfra.get_host(f"ansible://{host}", ansible_inventory=self.runner.inventory_file)
+
+
+@dataclasses.dataclass
+class Answer:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class Api:
+    """A small HTTP client for the APIs: no redirects followed, no proxy, loopback only."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.cafile = scenario.cafile()
+
+    def request(self, method: str, url: str, *, json_body=None, body=None, headers=None,
+                chunked: bool = False, timeout: float = 120) -> Answer:
+        parts = urllib.parse.urlsplit(url)
+        if not ipaddress.ip_address(parts.hostname).is_loopback:
+            raise ValueError(f"refusing {url}: the tests only speak to loopback addresses")
+        headers = dict(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            headers["Content-Type"] = "application/json"
+        if chunked:  # body: an iterable of byte strings, sent as they come, without a Content-Length
+            headers["Transfer-Encoding"] = "chunked"
+        if parts.scheme == "https":
+            conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, timeout=timeout,
+                                               context=ssl.create_default_context(cafile=self.cafile))
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+        try:
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            conn.request(method, path or "/", body=body, headers=headers, encode_chunked=chunked)
+            answer = conn.getresponse()
+            return Answer(answer.status, answer.headers, answer.read())
+        finally:
+            conn.close()
+
+    def get(self, url: str, **kwargs) -> Answer:
+        return self.request("GET", url, **kwargs)
+
+    def issue_token(self, base_url: str, password: str | None = None, scoped: bool = True) -> Answer:
+        """POST a password authentication of keystone's bootstrap admin (keystone_admin_password),
+        scoped to the admin project."""
+        auth = {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"id": "default"},
+            "password": self.scenario.var("keystone_admin_password") if password is None else password}}}}
+        if scoped:
+            auth["scope"] = {"project": {"name": "admin", "domain": {"id": "default"}}}
+        return self.request("POST", f"{base_url}/identity/v3/auth/tokens", json_body={"auth": auth})
+
+    def token(self, base_url: str) -> str:
+        issued = self.issue_token(base_url)
+        assert issued.status == 201, f"token issue on {base_url}: HTTP {issued.status}"
+        return issued.headers["X-Subject-Token"]
+
+    def validate_token(self, base_url: str, token: str) -> Answer:
+        return self.get(f"{base_url}/identity/v3/auth/tokens", headers={"X-Auth-Token": token, "X-Subject-Token": token})
+
+
+class Node:
+    """A testinfra host (``node.file(...)``, ``node.run(...)``, ...) with the few reads the tests share."""
+
+    def __init__(self, name: str, host):
+        self.name = name
+        self.host = host
+
+    def __getattr__(self, attribute: str):
+        return getattr(self.host, attribute)
+
+    def unit(self, unit: str) -> dict:
+        """``systemctl show`` of a unit as a dict (ActiveState, UnitFileState, Type, User, MainPID, ...)."""
+        out = self.host.check_output("systemctl show --no-pager %s", unit)
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+    def processes(self) -> list[str]:
+        """Every process as ``<user> <command line>``."""
+        return self.host.check_output("ps -eo user:32=,args=").splitlines()
+
+    def listening(self) -> str:
+        """The listening TCP sockets (``ss -Hltn``)."""
+        return self.host.check_output("ss -Hltn")
+
+
+_SCENARIO = pytest.StashKey[Scenario]()
+
+
+def _scenario(config: pytest.Config) -> Scenario:
+    if _SCENARIO not in config.stash:
+        config.stash[_SCENARIO] = Scenario(config.option.ansible_inventory)
+    return config.stash[_SCENARIO]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a shared check that molecule.yml lists but that does not exist: Molecule would
+    leave it out without a word."""
+    merged = os.environ.get("MOLECULE_FILE", "")
+    if not os.path.isfile(merged):
+        return
+    with open(merged, encoding="utf-8") as stream:
+        listed = (yaml.safe_load(stream).get("verifier") or {}).get("additional_files_or_dirs") or []
+    tests = os.path.join(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", ""), "tests")
+    missing = [path for path in listed if not glob.glob(os.path.join(tests, path))]
+    if missing:
+        raise pytest.UsageError(f"verifier.additional_files_or_dirs in molecule.yml lists {missing}: no such file")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "deployed_api" in metafunc.fixturenames:
+        marker = metafunc.definition.get_closest_marker("mode")
+        apis = _scenario(metafunc.config).deployed_apis(marker.args[0] if marker else None)
+        metafunc.parametrize("deployed_api", apis, ids=[str(item) for item in apis])
+    if "api_host" in metafunc.fixturenames:
+        metafunc.parametrize("api_host", _scenario(metafunc.config).api_hosts())
+
+
+@pytest.fixture(scope="session")
+def scenario(pytestconfig: pytest.Config) -> Scenario:
+    return _scenario(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def api(scenario: Scenario) -> Api:
+    return Api(scenario)
+
+
+@pytest.fixture(scope="session")
+def nodes(scenario: Scenario) -> dict[str, Node]:
+    return {host: Node(host, scenario.node(host)) for host in scenario.hosts()}
+
+
+@pytest.fixture(scope="session")
+def node(scenario: Scenario, nodes: dict[str, Node]) -> Node:
+    return nodes[scenario.hosts()[0]]

@@ -1,0 +1,40 @@
+"""Exactly one serving path per API, the one of its current mode (OSAPI_TEST_MODES or the inventory):
+its unit, uWSGI ini or mod_wsgi script, Apache routes and processes, and nothing of the other modes."""
+import re
+
+
+def test_only_the_current_mode_is_installed_configured_and_running(nodes, deployed_api):
+    node, api, mode = nodes[deployed_api.host], deployed_api.api, deployed_api.mode
+    routes = node.file(f"/etc/apache2/osapi-wsgi/{deployed_api.service}.conf").content_string
+    procs = "\n".join(node.processes())
+    found = {
+        "unit": node.file(f"/etc/systemd/system/{api}.service").exists,
+        "ini": node.file(f"/etc/{deployed_api.user}/uwsgi/{api}.ini").exists,
+        "script": node.file(f"/opt/openstack/{deployed_api.service}/wsgi/{api}.wsgi").exists,
+        "WSGIDaemonProcess route": f"WSGIDaemonProcess {api} " in routes,
+        "uwsgi:// route": f"uwsgi://{api}" in routes,
+        "http:// route": bool(re.search(r'ProxyPass "/[a-z]+" "http://', routes)),
+        "uWSGI processes": f"{api} uWSGI" in procs,
+        "mod_wsgi daemons": bool(deployed_api.daemon_name.search(procs)),
+        "standalone server": f"bin/{api} " in procs,
+    }
+    expected = {
+        "unit": mode in ("uwsgi", "eventlet"),
+        "ini": mode == "uwsgi",
+        "script": mode == "mod_wsgi",
+        "WSGIDaemonProcess route": mode == "mod_wsgi",
+        "uwsgi:// route": mode == "uwsgi",
+        "http:// route": mode == "eventlet",
+        "uWSGI processes": mode == "uwsgi",
+        "mod_wsgi daemons": mode == "mod_wsgi",
+        "standalone server": mode == "eventlet",
+    }
+    assert found == expected, f"mode {mode}; routes:\n{routes}"
+
+
+def test_unit_of_a_uwsgi_or_eventlet_api_is_active_and_enabled(nodes, deployed_api):
+    if deployed_api.mode == "mod_wsgi":
+        return
+    unit = nodes[deployed_api.host].unit(f"{deployed_api.api}.service")
+    assert (unit["ActiveState"], unit["UnitFileState"], unit["Type"]) == (
+        "active", "enabled", "notify" if deployed_api.mode == "uwsgi" else "simple")

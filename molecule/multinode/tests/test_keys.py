@@ -1,0 +1,42 @@
+"""The keystone nodes share the primary's fernet and credential keys, keystone's alone, and only
+the primary (the first host of the keystone group) ran the database and key setup commands."""
+import pytest
+
+KEY_DIRS = ["/etc/keystone/fernet-keys", "/etc/keystone/credential-keys"]
+
+
+def key_files(node) -> dict:
+    """path -> (owner, mode, sha256) of every key file."""
+    found = {}
+    for line in node.check_output("find %s %s -type f -printf '%%u %%m %%p\\n'", *KEY_DIRS).splitlines():
+        owner, mode, path = line.split(" ", 2)
+        found[path] = (owner, mode, node.file(path).sha256sum)
+    return found
+
+
+@pytest.fixture(scope="module")
+def primary(scenario):
+    return scenario.hosts("keystone")[0]
+
+
+def test_keys_are_keystone_s_alone(nodes, api_host):
+    files = key_files(nodes[api_host])
+    assert len(files) >= 3, files
+    assert {(owner, mode) for owner, mode, _sum in files.values()} == {("keystone", "600")}, files
+    for path in KEY_DIRS:
+        directory = nodes[api_host].file(path)
+        assert (directory.mode, directory.user) == (0o700, "keystone"), path
+
+
+def test_every_node_holds_the_primary_s_keys(nodes, api_host, primary):
+    checksums = {path: entry[2] for path, entry in key_files(nodes[api_host]).items()}
+    assert checksums == {path: entry[2] for path, entry in key_files(nodes[primary]).items()}
+
+
+def test_only_the_primary_ran_db_sync_and_bootstrap(nodes, api_host, primary):
+    stamps = nodes[api_host].check_output(
+        "find /var/lib/keystone/.osapi -type f '(' -name 'db_sync.*' -o -name 'bootstrap.*' ')'").splitlines()
+    if api_host == primary:
+        assert len(stamps) >= 2, stamps
+    else:
+        assert stamps == []

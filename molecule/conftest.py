@@ -44,7 +44,7 @@ PODMAN_CONNECTIONS = ("podman", "containers.podman.podman")
 
 def load_catalog() -> dict:
     """The service catalog (service -> package, project, config_file, apis, ...)."""
-    return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))["__osapi_wsgi_catalog"]
+    return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))["osapi_wsgi_catalog"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Glance through the scenario's frontend (auth_strategy noauth, uWSGI http-socket): a real image
-upload sent with Transfer-Encoding: chunked (no Content-Length) must be stored byte for byte."""
+"""Glance through the scenario's frontend (uWSGI http-socket, tokens validated by keystonemiddleware):
+a real image upload sent with Transfer-Encoding: chunked (no Content-Length) must be stored byte
+for byte, and a request without a token is refused."""
 import hashlib
 import os
 
@@ -14,23 +15,28 @@ def test_versions_document_lists_v2_under_the_prefix(scenario, api):
     assert "/image/v2" in listed[0]["links"][0]["href"]
 
 
+def test_a_request_without_a_token_is_refused(scenario, api):
+    assert api.get(f"{scenario.base_url()}/image/v2/images").status == 401
+
+
 def test_chunked_upload_is_stored_intact(scenario, api):
     images = f"{scenario.base_url()}/image/v2/images"
+    auth = {"X-Auth-Token": api.token(scenario.base_url())}
     data = os.urandom(SIZE)
     sent = hashlib.sha512(data).hexdigest()
-    image = api.request("POST", images, json_body={"name": "chunked-upload-check", "disk_format": "raw",
-                                                   "container_format": "bare"})
+    image = api.request("POST", images, headers=auth, json_body={"name": "chunked-upload-check", "disk_format": "raw",
+                                                                 "container_format": "bare"})
     assert image.status == 201
     url = f"{images}/{image.json()['id']}"
     try:
-        upload = api.request("PUT", f"{url}/file", headers={"Content-Type": "application/octet-stream"}, chunked=True,
+        upload = api.request("PUT", f"{url}/file", headers={**auth, "Content-Type": "application/octet-stream"}, chunked=True,
                              body=(data[start:start + 65536] for start in range(0, SIZE, 65536)))
         assert upload.status == 204, upload.body
-        stored = api.get(url).json()
+        stored = api.get(url, headers=auth).json()
         assert (stored["status"], stored["size"], stored["os_hash_algo"]) == ("active", SIZE, "sha512"), stored
         assert stored["os_hash_value"] == sent
-        served = api.get(f"{url}/file")
+        served = api.get(f"{url}/file", headers=auth)
         assert served.status == 200
         assert hashlib.sha512(served.body).hexdigest() == sent
     finally:
-        assert api.request("DELETE", url).status == 204
+        assert api.request("DELETE", url, headers=auth).status == 204

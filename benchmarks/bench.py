@@ -137,7 +137,7 @@ def inproc(service, path, headers, count):
     args = " ".join(shlex.quote(f"{k}={v}") for k, v in headers.items())
     user = service
     out = TARGET.sh(f"cd /var/lib/{service} && runuser -u {user} -- env {env} /opt/openstack/{service}/bin/python "
-             f"/usr/local/lib/inproc.py {svc['entrypoint']} {svc['prefix']} {path} {count} {args} 2>/dev/null")
+                    f"/usr/local/lib/inproc.py {svc['entrypoint']} {svc['prefix']} {path} {count} {args} 2>/dev/null")
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -58,7 +58,7 @@ def main():
         results["fresh"] = target.playbook(inv, {}, profile=True, env=settings, slowest=args.slowest)
         show("converge", results["fresh"])
         results["reruns"] = []
-        for _ in range(args.reruns):
+        while len(results["reruns"]) < args.reruns:
             results["reruns"].append(target.playbook(inv, {}, profile=True, env=settings, slowest=args.slowest))
             show("re-run", results["reruns"][-1])
     finally:

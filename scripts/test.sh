@@ -122,8 +122,8 @@ for stage in "${deferred[@]}"; do run_in_foreground "$stage"; done
 # (stages) as the very last line.
 echo
 echo "logs in $logdir"
-echo "stage       result      seconds"
-for stage in "${STAGES[@]}"; do printf '%-11s %-11s %s\n' "$stage" "${result[$stage]}" "${duration[$stage]}"; done
-printf '%-11s %-11s %s\n' total "" "$((SECONDS - t_setup))"
+echo "stage       result           seconds"
+for stage in "${STAGES[@]}"; do printf '%-11s %-16s %s\n' "$stage" "${result[$stage]}" "${duration[$stage]}"; done
+printf '%-11s %-16s %s\n' total "" "$((SECONDS - t_setup))"
 echo "$(( ${#STAGES[@]} - failed )) passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -148,10 +148,10 @@ class Connection(ConnectionBase):
         if local:
             shutil.copyfile(in_path, local)
             return
-        rc, _, err = self._podman(["cp", in_path, f"{self.get_option('remote_addr')}:{out_path}"])
+        rc, err = self._podman(["cp", in_path, f"{self.get_option('remote_addr')}:{out_path}"])[::2]
         if rc == 0 and self.get_option("remote_user"):
-            rc, _, err = self._podman(["exec", self.get_option("remote_addr"),
-                                       "chown", self.get_option("remote_user"), out_path])
+            rc, err = self._podman(["exec", self.get_option("remote_addr"),
+                                    "chown", self.get_option("remote_user"), out_path])[::2]
         if rc != 0:
             raise AnsibleError(f"podman: could not copy {in_path} to {out_path}: {to_native(err).strip()}")
 
@@ -163,7 +163,7 @@ class Connection(ConnectionBase):
         if local:
             shutil.copyfile(local, out_path)
             return
-        rc, _, err = self._podman(["cp", f"{self.get_option('remote_addr')}:{in_path}", out_path])
+        rc, err = self._podman(["cp", f"{self.get_option('remote_addr')}:{in_path}", out_path])[::2]
         if rc != 0:
             raise AnsibleError(f"podman: could not fetch {in_path} to {out_path}: {to_native(err).strip()}")
 

@@ -84,7 +84,7 @@ def test_files_go_through_the_mounted_root(adhoc, tmp_path):
     out, calls = adhoc("ansible.builtin.copy", f"content=payload dest={dest}")
     assert "CHANGED" in out and dest.read_text() == "payload"
     assert "cp" not in [call[0] for call in calls]
-    out, _ = adhoc("ansible.builtin.fetch", f"src={dest} dest={tmp_path / 'fetched'}/ flat=true")
+    adhoc("ansible.builtin.fetch", f"src={dest} dest={tmp_path / 'fetched'}/ flat=true")
     assert (tmp_path / "fetched" / "copied").read_text() == "payload"
 
 
@@ -96,10 +96,10 @@ def test_files_fall_back_to_podman_cp(adhoc, tmp_path):
 
 
 def test_unknown_container_is_unreachable(adhoc):
-    out, _ = adhoc("ansible.builtin.ping", env={"MOUNT": "missing"})
+    out = adhoc("ansible.builtin.ping", env={"MOUNT": "missing"})[0]
     assert "UNREACHABLE" in out and "no such container ctr" in out
 
 
 def test_missing_podman_names_the_setting(adhoc):
-    out, _ = adhoc("ansible.builtin.ping", extra=["-e", "ansible_podman_executable=/nonexistent/podman"])
+    out = adhoc("ansible.builtin.ping", extra=["-e", "ansible_podman_executable=/nonexistent/podman"])[0]
     assert "ansible_podman_executable" in out

@@ -140,32 +140,30 @@ class Connection(ConnectionBase):
             return os.path.join(self._mount_point, path.lstrip("/"))
         return None
 
+    def _copy(self, in_path, out_path, into):
+        """Copy a file into the container (into=True) or out of it: through its mounted root, else podman cp."""
+        container = self.get_option("remote_addr")
+        display.vvv(f"{'PUT' if into else 'FETCH'} {in_path} TO {out_path}", host=container)
+        local = self._in_container(out_path if into else in_path)
+        if local:
+            shutil.copyfile(in_path if into else local, local if into else out_path)
+            return
+        src, dest = (in_path, f"{container}:{out_path}") if into else (f"{container}:{in_path}", out_path)
+        rc, err = self._podman(["cp", src, dest])[::2]
+        if rc == 0 and into and self.get_option("remote_user"):
+            rc, err = self._podman(["exec", container, "chown", self.get_option("remote_user"), out_path])[::2]
+        if rc != 0:
+            raise AnsibleError(f"podman: could not copy {src} to {dest}: {to_native(err).strip()}")
+
     @ensure_connect
     def put_file(self, in_path, out_path):
         super().put_file(in_path, out_path)
-        display.vvv(f"PUT {in_path} TO {out_path}", host=self.get_option("remote_addr"))
-        local = self._in_container(out_path)
-        if local:
-            shutil.copyfile(in_path, local)
-            return
-        rc, err = self._podman(["cp", in_path, f"{self.get_option('remote_addr')}:{out_path}"])[::2]
-        if rc == 0 and self.get_option("remote_user"):
-            rc, err = self._podman(["exec", self.get_option("remote_addr"),
-                                    "chown", self.get_option("remote_user"), out_path])[::2]
-        if rc != 0:
-            raise AnsibleError(f"podman: could not copy {in_path} to {out_path}: {to_native(err).strip()}")
+        self._copy(in_path, out_path, into=True)
 
     @ensure_connect
     def fetch_file(self, in_path, out_path):
         super().fetch_file(in_path, out_path)
-        display.vvv(f"FETCH {in_path} TO {out_path}", host=self.get_option("remote_addr"))
-        local = self._in_container(in_path)
-        if local:
-            shutil.copyfile(local, out_path)
-            return
-        rc, err = self._podman(["cp", f"{self.get_option('remote_addr')}:{in_path}", out_path])[::2]
-        if rc != 0:
-            raise AnsibleError(f"podman: could not fetch {in_path} to {out_path}: {to_native(err).strip()}")
+        self._copy(in_path, out_path, into=False)
 
     def reset(self):
         self.close()

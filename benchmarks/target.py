@@ -83,7 +83,7 @@ class Target:
         env = dict(os.environ, ANSIBLE_FORCE_COLOR="0", ANSIBLE_PODMAN_EXECUTABLE=str(wrapper), **(env or {}))
         if profile:
             env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
-            env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = str(slowest)
+            env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "all"
         start = time.monotonic()
         proc = run(["ansible-playbook", "-i", str(inv), str(REPO / "playbooks/deploy.yml"), "-e", json.dumps(extra)],
                    check=False, env=env)
@@ -93,6 +93,8 @@ class Target:
             sys.exit(f"playbook failed (rc {proc.returncode}), see {self.work / 'last-playbook.log'}")
         recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)", proc.stdout)
         ok, changed, skipped = (int(x) for x in recap.groups())
-        slow = re.findall(r"^(.+?) -+ (\d+\.\d+)s$", proc.stdout, re.M)[:slowest] if profile else []
+        # every task's time, slowest first
+        tasks = [(name.strip(), float(sec)) for name, sec in re.findall(r"^(.+?) -+ (\d+\.\d+)s$", proc.stdout, re.M)]
         return {"seconds": round(seconds, 1), "tasks": ok + skipped, "ok": ok, "skipped": skipped,
-                "changed": changed, "podman_calls": len(calls.read_text().split()), "slowest": [(name.strip(), float(sec)) for name, sec in slow]}
+                "changed": changed, "podman_calls": len(calls.read_text().split()), "slowest": tasks[:slowest],
+                "profile": tasks}

@@ -26,17 +26,13 @@ import os
 import pathlib
 import re
 import shlex
-import subprocess
-import sys
 import time
 import urllib.request
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
-NAME = "osapi-bench"
-ADDRESS = "127.0.0.31"
-BASE = f"http://{ADDRESS}"
-PASSWORD = "bench-secret"
-WORK = REPO / ".cache" / "bench"
+from target import PASSWORD, REPO, Target, run
+
+TARGET = Target("osapi-bench", "127.0.0.31", "bench")
+BASE = TARGET.base
 
 # devstack's uWSGI settings for keystone (lib/apache write_uwsgi_config, API_WORKERS on a
 # 2-core host = 2): 2 processes x 1 thread and its option set, uWSGI request logging on.
@@ -59,69 +55,10 @@ SERVICES = {
 }
 
 
-def run(cmd, check=True, **kw):
-    return subprocess.run(cmd, check=check, text=True, capture_output=True, **kw)
-
-
-def sh(cmd):
-    return run(["podman", "exec", NAME, "bash", "-c", cmd]).stdout
-
-
-def inventory(services):
-    WORK.mkdir(parents=True, exist_ok=True)
-    inv = {"all": {
-        "vars": {
-            "ansible_connection": "containers.podman.podman",
-            "ansible_python_interpreter": "/usr/bin/python3",
-            "osapi_wsgi_listen_address": ADDRESS,
-            "keystone_admin_password": PASSWORD,
-            "keystone_public_url": f"{BASE}/identity",
-            "cinder_auth_strategy": "noauth",
-            "osapi_wsgi_pip_find_links": ["/wheelhouse"],
-            "osapi_wsgi_pip_no_index": os.environ.get("OSAPI_PIP_NO_INDEX", "false") == "true",
-        },
-        "children": {svc: {"hosts": {NAME: None}} for svc in services}}}
-    path = WORK / "inventory.yml"
-    path.write_text(json.dumps(inv, indent=1))
-    return path
-
-
-def playbook(inv, extra, profile=False):
-    env = dict(os.environ, ANSIBLE_FORCE_COLOR="0")
-    if profile:
-        env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.profile_tasks"
-        env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "8"
-    start = time.monotonic()
-    proc = run(["ansible-playbook", "-i", str(inv), str(REPO / "playbooks/deploy.yml"), "-e", json.dumps(extra)],
-               check=False, env=env)
-    seconds = time.monotonic() - start
-    (WORK / "last-playbook.log").write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        sys.exit(f"playbook failed (rc {proc.returncode}), see {WORK / 'last-playbook.log'}")
-    recap = re.search(r"ok=(\d+)\s+changed=(\d+)\s+unreachable=\d+\s+failed=\d+\s+skipped=(\d+)", proc.stdout)
-    ok, changed, skipped = (int(x) for x in recap.groups())
-    slow = re.findall(r"^(.+?) -+ (\d+\.\d+)s$", proc.stdout, re.M)[:8] if profile else []
-    return {"seconds": round(seconds, 1), "tasks": ok + skipped, "changed": changed,
-            "slowest": [(name.strip(), float(sec)) for name, sec in slow]}
-
-
-def container(fresh=True):
-    label = run(["podman", "container", "inspect", "-f", '{{index .Config.Labels "osapi.wsgi"}}', NAME],
-                check=False).stdout.strip()
-    exists = run(["podman", "container", "exists", NAME], check=False).returncode == 0
-    if exists and label != "bench":
-        sys.exit(f"a container named {NAME} exists and was not made by this script; not touching it")
-    if exists and fresh:
-        run(["podman", "rm", "-f", "-t", "10", NAME])
-    cache = os.environ.get("OSAPI_CACHE", "/var/cache/osapi-wsgi")
-    run(["podman", "run", "-d", "--name", NAME, "--label", "osapi.wsgi=bench", "--hostname", NAME,
-         "--network", "host", "--systemd", "always", "--cap-add", "SYS_ADMIN",
-         "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768",
-         "-v", f"{cache}/wheelhouse:/wheelhouse:ro", "-v", f"{cache}/apt/{NAME}:/var/cache/apt/archives",
-         "localhost/osapi-wsgi-debian:bookworm", "/lib/systemd/systemd"])
-    run(["podman", "exec", NAME, "systemctl", "is-system-running", "--wait"], check=False)
+def container():
+    TARGET.start(fresh=True)
     for script in ("procstat.py", "inproc.py"):
-        run(["podman", "cp", str(REPO / "benchmarks" / script), f"{NAME}:/usr/local/lib/{script}"])
+        run(["podman", "cp", str(REPO / "benchmarks" / script), f"{TARGET.name}:/usr/local/lib/{script}"])
 
 
 def token():
@@ -135,7 +72,7 @@ def token():
 
 
 def procstat(units):
-    return json.loads(sh("python3 /usr/local/lib/procstat.py " + " ".join(units)))
+    return json.loads(TARGET.sh("python3 /usr/local/lib/procstat.py " + " ".join(units)))
 
 
 def wrk(url, headers, duration):
@@ -199,8 +136,8 @@ def inproc(service, path, headers, count):
     env = " ".join(f"{k}={v}" for k, v in svc["env"].items())
     args = " ".join(shlex.quote(f"{k}={v}") for k, v in headers.items())
     user = service
-    out = sh(f"cd /var/lib/{service} && runuser -u {user} -- env {env} /opt/openstack/{service}/bin/python "
-             f"/usr/local/lib/inproc.py {svc['entrypoint']} {svc['prefix']} {path} {count} {args} 2>/dev/null")
+    out = TARGET.sh(f"cd /var/lib/{service} && runuser -u {user} -- env {env} /opt/openstack/{service}/bin/python "
+                    f"/usr/local/lib/inproc.py {svc['entrypoint']} {svc['prefix']} {path} {count} {args} 2>/dev/null")
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -220,18 +157,18 @@ def main():
     services = sorted({r[1] for r in rows} | {"keystone"}, key=["keystone", "placement", "cinder"].index)
     results = {"host": {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M")}, "rows": {}}
 
-    print(f"== playbook speed: fresh container, keystone + placement on {ADDRESS}", flush=True)
-    container(fresh=True)
-    inv = inventory(["keystone", "placement"])
-    results["playbook_fresh"] = playbook(inv, {}, profile=True)
-    results["playbook_rerun"] = playbook(inv, {}, profile=True)
+    print(f"== playbook speed: fresh container, keystone + placement on {TARGET.address}", flush=True)
+    container()
+    inv = TARGET.inventory(["keystone", "placement"])
+    results["playbook_fresh"] = TARGET.playbook(inv, {}, profile=True)
+    results["playbook_rerun"] = TARGET.playbook(inv, {}, profile=True)
     for key in ("playbook_fresh", "playbook_rerun"):
         res = results[key]
         print(f"{key:15} {res['seconds']:7.1f}s  tasks {res['tasks']:4}  changed {res['changed']}")
         for name, sec in res["slowest"][:5]:
             print(f"{'':15} {sec:7.1f}s  {name[:90]}")
 
-    inv = inventory(services)
+    inv = TARGET.inventory(services)
     tok = token()
     validate_headers = {"X-Auth-Token": tok, "X-Subject-Token": tok}
     keystone_eps = {"version": ("/v3", {}), "validate": ("/v3/auth/tokens", validate_headers)}
@@ -242,7 +179,7 @@ def main():
         # otherwise sit in Apache's process tree during cinder's rows)
         vars_ = {f"{s}_wsgi_mode": "uwsgi" for s in services}
         vars_.update({f"{service}_wsgi_mode": mode}, **extra)
-        playbook(inv, vars_)
+        TARGET.playbook(inv, vars_)
         time.sleep(2)
         results["rows"][name] = {"service": service, "mode": mode, "extra": extra,
                                  "loadavg_before": os.getloadavg()[0],
@@ -260,7 +197,7 @@ def main():
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(results, indent=1) + "\n")
     if not args.keep:
-        run(["podman", "rm", "-f", "-t", "10", NAME], check=False)
+        TARGET.remove()
 
 
 def report(results):

@@ -40,7 +40,7 @@ fi
 mkdir -p "$OSAPI_CACHE/pip" "$OSAPI_CACHE/wheelhouse" "$OSAPI_CACHE/image"
 # apt's archive directory per container (apt locks it while it downloads, so containers
 # that run at once cannot share one): the demo, the benchmark and every Molecule platform.
-for name in osapi-demo osapi-bench $(sed -n 's/^  - name: \(osapi-[A-Za-z0-9_-]*\)$/\1/p' "$repo"/molecule/*/molecule.yml); do
+for name in osapi-demo osapi-bench osapi-speed $(sed -n 's/^  - name: \(osapi-[A-Za-z0-9_-]*\)$/\1/p' "$repo"/molecule/*/molecule.yml); do
   mkdir -p "$OSAPI_CACHE/apt/$name/partial"
 done
 # ...each seeded with hard links to every package any of them downloaded before
@@ -78,6 +78,10 @@ fi
 
 log "building the test image (cached)"
 OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-image.sh" >&2
+# the fuller image, only once a scenario opts in to it (scripts/build-full-image.sh)
+if grep -qs 'osapi-wsgi-debian:bookworm-full' "$repo"/molecule/*/molecule.yml "$repo/.config/molecule/config.yml"; then
+  OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-full-image.sh" >&2
+fi
 
 # ansible-test bootstraps pip in its venvs with a get-pip.py fetched from a host that
 # cannot be reached here: give it a stand-in for the pip version it asks for.

@@ -119,9 +119,12 @@ if [ -n "$background" ]; then
 fi
 for stage in "${deferred[@]}"; do run_in_foreground "$stage"; done
 
+# The closing lines: each stage's result and time, the total, then `N passed, N failed`
+# (stages) as the very last line.
 echo
-echo "stage       result      seconds"
-for stage in "${STAGES[@]}"; do printf '%-11s %-11s %s\n' "$stage" "${result[$stage]}" "${duration[$stage]}"; done
-echo "total: $((SECONDS - t_setup))s, logs in $logdir"
-echo "stages: $(( ${#STAGES[@]} - failed )) passed, $failed failed"
+echo "logs in $logdir"
+echo "stage       result           seconds"
+for stage in "${STAGES[@]}"; do printf '%-11s %-16s %s\n' "$stage" "${result[$stage]}" "${duration[$stage]}"; done
+printf '%-11s %-16s %s\n' total "" "$((SECONDS - t_setup))"
+echo "$(( ${#STAGES[@]} - failed )) passed, $failed failed"
 [ "$failed" -eq 0 ]

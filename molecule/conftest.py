@@ -39,7 +39,7 @@ from testinfra.utils.ansible_runner import AnsibleRunner
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 CATALOG_FILE = REPO / "roles" / "osapi_wsgi" / "vars" / "catalog.yml"
-PODMAN_CONNECTIONS = ("podman", "containers.podman.podman")
+PODMAN_CONNECTIONS = ("podman", "containers.podman.podman", "osapi.wsgi.podman")
 
 
 def load_catalog() -> dict:

@@ -60,21 +60,22 @@ CONF
 chmod 0644 "$conf_new"; mv "$conf_new" "$OSAPI_CACHE/containers.conf"
 export CONTAINERS_CONF="$OSAPI_CACHE/containers.conf"
 
-if [ ! -x "$venv/bin/molecule" ]; then
-  log "creating the tool venv $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --upgrade pip >&2
-  "$venv/bin/pip" install -q -r "$repo/requirements-dev.txt" >&2
-fi
-
-if [ ! -x "$clients/bin/openstack" ]; then
-  log "creating the client venv $clients"
-  rm -rf "$clients"
-  python3 -m venv "$clients"
-  "$clients/bin/pip" install -q --upgrade pip >&2
-  "$clients/bin/pip" install -q -r "$repo/requirements-clients.txt" >&2
-fi
+# A venv from a requirements file, made once (a lock keeps setups running at once apart);
+# the executable named last proves a complete install.
+make_venv() {  # dir requirements-file executable
+  [ -x "$1/bin/$3" ] && return 0
+  (
+    flock 9
+    [ -x "$1/bin/$3" ] && exit 0
+    log "creating the venv $1 from $(basename "$2")"
+    rm -rf "$1"
+    python3 -m venv "$1"
+    "$1/bin/pip" install -q --upgrade pip >&2
+    "$1/bin/pip" install -q -r "$2" >&2
+  ) 9>"$1.lock"
+}
+make_venv "$venv" "$repo/requirements-dev.txt" molecule
+make_venv "$clients" "$repo/requirements-clients.txt" openstack
 
 log "building the test image (cached)"
 OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-image.sh" >&2

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: secret
-author: osapi.wsgi contributors
+author: osapi.wsgi contributors (@osapi)
 version_added: 0.3.0
 short_description: A deployment secret, given by the operator or generated once on the controller
 description:
@@ -75,7 +75,7 @@ def read_or_create(directory, name, length=32):
                 return value
         except FileNotFoundError:
             pass
-        value = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        value = "".join(secrets.choice(ALPHABET) for position in range(length))
         descriptor = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(value + "\n")

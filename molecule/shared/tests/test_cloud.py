@@ -30,8 +30,8 @@ def cloud(scenario, tmp_path_factory):
     auth = {"auth_url": f"{scenario.base_url()}/identity", "username": "admin", "project_name": "admin",
             "password": scenario.var("keystone_admin_password"),
             "user_domain_name": "Default", "project_domain_name": "Default"}
-    clouds = {"clouds": {"test": {"auth": auth, "region_name": "RegionOne", "interface": "public",
-                                   "identity_api_version": 3}}}
+    clouds = {"clouds": {"test": {
+        "auth": auth, "region_name": "RegionOne", "interface": "public", "identity_api_version": 3}}}
     config.write_text(json.dumps(clouds))
     config.chmod(0o600)
     if scenario.cafile():
@@ -56,9 +56,17 @@ def registered(scenario):
             for api in scenario.catalog[service]["apis"] if api.get("service_type")]
 
 
+def registered_apis(scenario):
+    return [pair[1] for pair in registered(scenario)]
+
+
+def registered_services(scenario):
+    return sorted({pair[0] for pair in registered(scenario)})
+
+
 def test_catalog_lists_every_deployed_api_with_public_and_internal_endpoints(scenario, cloud):
     listed = {entry["Type"]: entry for entry in cloud("catalog", "list")}
-    for service, api in registered(scenario):
+    for api in registered_apis(scenario):
         assert api["service_type"] in listed, f"{api['name']} ({api['service_type']}) is not in keystone's catalog"
         interfaces = sorted(e["interface"] for e in listed[api["service_type"]]["Endpoints"]
                             if e["interface"] in ("public", "internal"))
@@ -66,14 +74,16 @@ def test_catalog_lists_every_deployed_api_with_public_and_internal_endpoints(sce
 
 
 def test_each_api_answers_its_authenticated_read_call(scenario, cloud):
-    calls = [(api["name"], api["read_call"]) for _, api in registered(scenario) if api.get("read_call")]
+    calls = [api["read_call"] for api in registered_apis(scenario) if api.get("read_call")]
     assert calls, "the scenario deploys no API with a read_call in the catalog"
-    for name, call in calls:
+    for call in calls:
         cloud(*call.split())
 
 
 def test_service_users_have_admin_and_service_in_project_service(scenario, cloud):
-    for service in {service for service, _ in registered(scenario) if service != "keystone"}:
+    for service in registered_services(scenario):
+        if service == "keystone":
+            continue
         user = scenario.catalog[service].get("project", service)
         roles = {row["Role"] for row in cloud("role", "assignment", "list", "--user", user, "--project", "service",
                                               "--names")}
@@ -83,7 +93,7 @@ def test_service_users_have_admin_and_service_in_project_service(scenario, cloud
 def test_writes_from_several_clients_at_once(scenario, cloud):
     """The failure sqlite shows under two writers ("database is locked"): eight project
     creations and deletions in parallel all succeed."""
-    names = [f"osapi-test-{uuid.uuid4().hex[:8]}" for _ in range(8)]
+    names = [f"osapi-test-{uuid.uuid4().hex[:8]}" for number in range(8)]
 
     def create_and_delete(name):
         cloud("project", "create", "--domain", "default", name)
@@ -102,14 +112,14 @@ def test_revoked_token_is_refused_by_every_worker(scenario, api):
 
     def check(token):
         return api.get(f"{base}/identity/v3/auth/tokens", headers={"X-Auth-Token": admin, "X-Subject-Token": token}).status
-    assert {check(victim) for _ in range(tries)} == {200}
+    assert {check(victim) for attempt in range(tries)} == {200}
     revoked = api.request("DELETE", f"{base}/identity/v3/auth/tokens",
                           headers={"X-Auth-Token": admin, "X-Subject-Token": victim})
     assert revoked.status == 204
-    assert {check(victim) for _ in range(tries)} == {404}
+    assert {check(victim) for attempt in range(tries)} == {404}
     if "placement" in scenario.services():
         statuses = {api.get(f"{base}/placement/resource_providers", headers={"X-Auth-Token": victim}).status
-                    for _ in range(tries)}
+                    for attempt in range(tries)}
         assert statuses == {401}, "placement accepted a revoked token (keystonemiddleware's cache)"
 
 

@@ -43,7 +43,7 @@ def main():
     parser.add_argument("--image", default=IMAGE)
     parser.add_argument("--reruns", type=int, default=1)
     parser.add_argument("--slowest", type=int, default=10)
-    parser.add_argument("--watch", default="Install system packages")
+    parser.add_argument("--watch", default=": Install packages ")
     parser.add_argument("-e", dest="settings", action="append", default=[], metavar="ANSIBLE_X=VALUE")
     parser.add_argument("--connection", default="osapi.wsgi.podman")
     parser.add_argument("--keep", action="store_true")

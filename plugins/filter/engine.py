@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The engine's decisions as filters (logic in plugins/plugin_utils/engine.py)."""
+"""The engine's decisions as filters (logic in plugins/plugin_utils/engine.py and files.py)."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import files
 
 
 def _wrap(function):
@@ -39,4 +40,7 @@ class FilterModule(object):
             "haproxy_backends": engine.haproxy_backends,
             "haproxy_node_servers": engine.haproxy_node_servers,
             "check_haproxy": engine.check_haproxy,
+            "service_files": files.service_files,
+            "command_plan": files.command_plan,
+            "serve_plan": files.serve_plan,
         }.items()}

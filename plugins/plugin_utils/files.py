@@ -1,0 +1,405 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a service's files say, and what a deploy does with them, as plain functions.
+
+The engine writes every file of a service with two calls of the osapi.wsgi.service_files
+module (plugins/modules/service_files.py), so the text of each file is made here, on the
+controller: the service's config (ini), its further config files, the uWSGI ini and the
+systemd unit of each API, the mod_wsgi script, and Apache's files (ports, virtual host,
+hardening, the service's routes). Every address is written by engine.hostport (IPv6 in
+brackets), in one place. The texts are those the role's Jinja templates wrote before, byte
+for byte, so an upgrade of the collection restarts nothing.
+
+serve_plan() decides from what changed (and what the host probe found) which units start or
+restart, whether Apache is tested and reloaded and whether the entrypoints are checked: only
+when something of the service will (re)start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import EngineError, hostport
+
+# What the templates' {{ ansible_managed | comment }} wrote with Ansible's default setting.
+HEADER = "#\n# Ansible managed\n#\n"
+WILDCARDS = ("0.0.0.0", "::")
+UNIT_DIR = "/etc/systemd/system"
+
+
+def ini_value(value):
+    """One option value as the ini files write it: booleans in lower case, None empty."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return ""
+    return str(value)
+
+
+def ini_text(sections):
+    """{section: {option: value}} as an ini file; a list value repeats the option."""
+    if not isinstance(sections, dict):
+        raise EngineError("an ini file needs a mapping of sections, got %r" % type(sections).__name__)
+    lines = [HEADER]
+    for section, options in sections.items():
+        lines.append("\n[%s]\n" % section)
+        for key, value in (options or {}).items():
+            values = list(value) if isinstance(value, (list, tuple, dict)) else [value]
+            lines.extend("%s = %s\n" % (key, ini_value(item)) for item in values)
+    return "".join(lines)
+
+
+def checksum(text):
+    """SHA-1 of a file's text, as Ansible's stat and copy report it."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def socket_path(api):
+    return "/run/%s/%s.sock" % (api["name"], api["name"])
+
+
+def uwsgi_options(svc, api, host):
+    """The [uwsgi] section of one API: the engine's base options, then the http-socket
+    tunables, osapi_wsgi_uwsgi_options, <service>_uwsgi_overrides, and what the engine
+    must decide itself (venv, socket, entrypoint)."""
+    options = dict(host.get("uwsgi_base") or {})
+    options.update({"processes": int(svc["processes"]), "threads": int(svc["threads"])})
+    if svc["uwsgi_http_socket"]:
+        options.update(host.get("uwsgi_http_tunables") or {})
+    options.update(host.get("uwsgi_options") or {})
+    options.update(svc.get("uwsgi_overrides") or {})
+    options.update({"virtualenv": svc["venv"], "chown-socket": "%s:%s" % (svc["user"], host["apache_group"]),
+                    "procname-prefix-spaced": api["name"]})
+    if svc["uwsgi_http_socket"]:
+        # HTTP on the unix socket, for mod_proxy_http, which streams chunked request bodies
+        # (mod_proxy_uwsgi answers 411 to them); the app is mounted at its prefix
+        options.update({"http-socket": socket_path(api), "mount": "%s=%s" % (api["prefix"], api["entrypoint"]),
+                        "manage-script-name": True})
+    else:
+        # uwsgi protocol: mod_proxy_uwsgi passes SCRIPT_NAME itself
+        options.update({"socket": socket_path(api), "module": api["entrypoint"]})
+    return options
+
+
+def unit_text(svc, api, host):
+    """The systemd unit of one API (uwsgi mode: uWSGI; eventlet mode: the standalone server)."""
+    uwsgi = svc["mode"] == "uwsgi"
+    what = api["entrypoint"] if uwsgi else api["standalone"]["argv"][0]
+    lines = [HEADER, "[Unit]\n",
+             "Description=OpenStack %s (%s: %s)\n" % (api["name"], svc["mode"], what),
+             "After=network-online.target\n", "Wants=network-online.target\n", "\n", "[Service]\n",
+             "Type=notify\n" if uwsgi else "Type=simple\n",
+             "User=%s\n" % svc["user"], "Group=%s\n" % svc["group"]]
+    if uwsgi:
+        lines += ["# Lets uWSGI hand its socket to Apache's group (chown-socket) without running as root.\n",
+                  "SupplementaryGroups=%s\n" % host["apache_group"],
+                  "RuntimeDirectory=%s\n" % api["name"], "RuntimeDirectoryMode=0755\n"]
+    lines += ["Environment=%s=%s\n" % item for item in (svc.get("config_env") or {}).items()]
+    lines.append("WorkingDirectory=%s\n" % svc["lib_dir"])
+    if uwsgi:
+        lines += ["ExecStart=%s --ini %s/uwsgi/%s.ini\n" % (host["uwsgi_binary"], svc["etc_dir"], api["name"]),
+                  "ExecReload=/bin/kill -HUP $MAINPID\n",
+                  "# die-on-term: SIGTERM stops uWSGI (its master kills the workers gracefully).\n",
+                  "KillSignal=SIGTERM\n", "KillMode=mixed\n"]
+    else:
+        argv = api["standalone"]["argv"]
+        lines.append("ExecStart=%s\n" % " ".join(["%s/bin/%s" % (svc["venv"], argv[0])] + list(argv[1:])))
+    lines += ["TimeoutStopSec=60\n", "Restart=on-failure\n", "RestartSec=2\n", "\n", "[Install]\n",
+              "WantedBy=multi-user.target\n"]
+    return "".join(lines)
+
+
+def wsgi_script_text(svc, api):
+    """mod_wsgi's script of one API: it imports the module-path entrypoint."""
+    module, attr = api["entrypoint"].split(":")
+    lines = [HEADER,
+             "# mod_wsgi entry for %s: mod_wsgi needs a script file, so this one imports\n" % api["name"],
+             "# the module-path entrypoint %s (no script from the package is used).\n" % api["entrypoint"],
+             "import importlib\n", "import os\n", "\n"]
+    lines += ["os.environ.setdefault(%s, %s)\n" % (json.dumps(key), json.dumps(value))
+              for key, value in (svc.get("config_env") or {}).items()]
+    lines += ["_target = importlib.import_module(%s)\n" % json.dumps(module),
+              "for _name in %s:\n" % json.dumps(attr.split(".")),
+              "    _target = getattr(_target, _name)\n",
+              "application = _target\n"]
+    return "".join(lines)
+
+
+def apache_service_text(svc):
+    """The service's routes in Apache (one file per service, included by the virtual host)."""
+    lines = [HEADER, "# %s: mode %s\n" % (svc["name"], svc["mode"])]
+    for api in svc["apis"]:
+        name, prefix = api["name"], api["prefix"]
+        lines.append("\n# %s (%s) at %s\n" % (name, api["entrypoint"], prefix))
+        if svc["mode"] == "uwsgi" and svc["uwsgi_http_socket"]:
+            lines += [
+                "# uWSGI http-socket: request bodies are streamed chunked, uWSGI mounts the app at the prefix.\n",
+                "# Apache answers \"Expect: 100-continue\" itself: uWSGI's http-socket never sends the\n",
+                "# interim 100, so a forwarded expectation would stall the upload until it times out.\n",
+                "<Location \"%s\">\n" % prefix, "    SetEnv proxy-sendchunked 1\n", "    Proxy100Continue Off\n",
+                "</Location>\n",
+                # uWSGI's http-socket closes the connection after each answer without saying so:
+                # a backend connection Apache kept for the next request would be dead
+                "ProxyPass \"%s\" \"unix:%s|http://%s%s\" retry=0 acquire=1 disablereuse=On\n"
+                % (prefix, socket_path(api), name, prefix)]
+        elif svc["mode"] == "uwsgi":
+            lines.append("ProxyPass \"%s\" \"unix:%s|uwsgi://%s/\" retry=0 acquire=1\n" % (prefix, socket_path(api), name))
+        elif svc["mode"] == "mod_wsgi":
+            lines += [
+                "WSGIDaemonProcess %s processes=%s threads=%s user=%s group=%s display-name=%%{GROUP} python-home=%s\n"
+                % (name, svc["processes"], svc["threads"], svc["user"], svc["group"], svc["venv"]),
+                "WSGIScriptAlias \"%s\" \"%s/wsgi/%s.wsgi\" process-group=%s application-group=%%{GLOBAL}\n"
+                % (prefix, svc["venv"], name, name),
+                "<Location \"%s\">\n" % prefix, "    WSGIProcessGroup %s\n" % name,
+                "    WSGIApplicationGroup %{GLOBAL}\n", "    WSGIPassAuthorization On\n", "</Location>\n"]
+        else:
+            backend = "http://%s" % hostport(svc["connect_address"], api["port"])
+            lines += ["ProxyPass \"%s\" \"%s\" retry=0\n" % (prefix, backend),
+                      "ProxyPassReverse \"%s\" \"%s\"\n" % (prefix, backend)]
+    if svc["mode"] == "mod_wsgi":
+        lines += ["\n", "<Directory \"%s/wsgi\">\n" % svc["venv"], "    Require all granted\n", "</Directory>\n"]
+    return "".join(lines)
+
+
+def ports_text(host):
+    return (HEADER + "# Apache listens only where osapi.wsgi serves the APIs (osapi_wsgi_listen_address/_http_port).\n"
+            "Listen %s\n" % hostport(host["listen_address"], host["http_port"]))
+
+
+def vhost_text(host):
+    """The one virtual host of osapi.wsgi: every service's routes are included in it."""
+    address = host["listen_address"]
+    listen = "*:%s" % host["http_port"] if str(address) in WILDCARDS else hostport(address, host["http_port"])
+    lines = [HEADER, "<VirtualHost %s>\n" % listen, "    ServerName %s\n" % host["server_name"],
+             "    ErrorLog ${APACHE_LOG_DIR}/osapi-wsgi_error.log\n",
+             "    CustomLog ${APACHE_LOG_DIR}/osapi-wsgi_access.log combined\n", "    AllowEncodedSlashes NoDecode\n"]
+    if host.get("tls_enabled"):
+        lines += ["    SSLEngine on\n", "    SSLCertificateFile %s/osapi-wsgi.crt\n" % host["tls_dir"],
+                  "    SSLCertificateKeyFile %s/osapi-wsgi.key\n" % host["tls_dir"],
+                  "    SSLProtocol -all +TLSv1.2 +TLSv1.3\n",
+                  "    # mod_wsgi and mod_proxy_uwsgi pass HTTPS=on to the app; the proxied backends\n",
+                  "    # (standalone servers, uWSGI http-socket) learn the scheme from this header.\n",
+                  "    RequestHeader set X-Forwarded-Proto \"https\"\n"]
+    lines += ["    %s\n" % line for line in host.get("apache_extra_config") or []]
+    lines += ["    # One file per service, written by that service's role.\n",
+              "    IncludeOptional %s/osapi-wsgi/*.conf\n" % host["apache_dir"], "</VirtualHost>\n"]
+    return "".join(lines)
+
+
+SECURITY_TEXT = (
+    HEADER + "# osapi.wsgi: what Apache tells clients about itself. Named zz-* so that it is read after\n"
+    "# Debian's security.conf (ServerTokens OS, ServerSignature On): the last one wins.\n"
+    "ServerTokens Prod\nServerSignature Off\nTraceEnable Off\n")
+
+
+def entry(path, content=None, owner="root", group="root", mode="0644", **more):
+    """One file of a service (osapi.wsgi.service_files's entries)."""
+    out = {"path": path, "state": "file", "owner": owner, "group": group, "mode": mode}
+    if content is not None:
+        out["content"] = content
+    out.update(more)
+    return out
+
+
+def directory(path, owner="root", group="root", mode="0755"):
+    return {"path": path, "state": "directory", "owner": owner, "group": group, "mode": mode}
+
+
+def config_path(svc):
+    return "%s/%s" % (svc["etc_dir"], svc["config_file"])
+
+
+def extra_config_dirs(svc):
+    out = []
+    for name in svc.get("extra_config_files") or {}:
+        parent = name.rsplit("/", 1)[0] if "/" in name else ""
+        if parent and parent not in out:
+            out.append(parent)
+    return out
+
+
+def configure_entries(svc, host):
+    """What is written before the setup commands run (they and the entrypoint check read
+    it): the directories, the service's config files, the files copied from the venv, the
+    log file, and the TLS pair."""
+    group, etc = svc["group"], svc["etc_dir"]
+    out = [directory(etc, "root", group, "0750"), directory(svc["lib_dir"], svc["user"], group, "0750"),
+           directory(svc["log_dir"], svc["user"], group, "0750"),
+           entry(config_path(svc), ini_text(svc["config"]), "root", group, "0640", app=True)]
+    out += [directory("%s/%s" % (etc, name), "root", group, "0750") for name in extra_config_dirs(svc)]
+    out += [entry("%s/%s" % (etc, name), ini_text(sections), "root", group, "0640", app=True)
+            for name, sections in (svc.get("extra_config_files") or {}).items()]
+    out += [entry(item["dest"], None, "root", group, "0640", src="%s/%s" % (svc["venv"], item["src"]), app=True)
+            for item in svc.get("venv_files") or []]
+    log_file = ((svc["config"].get("DEFAULT") or {}).get("log_file") or "")
+    if log_file:
+        # setup commands that run as root would otherwise create it root-owned
+        out.append({"path": log_file, "state": "touch", "owner": svc["user"], "group": group, "mode": "0640"})
+    if host.get("tls_enabled"):
+        out += [directory(host["tls_dir"], mode="0700"),
+                entry("%s/osapi-wsgi.crt" % host["tls_dir"], host["tls_certificate"].strip() + "\n", apache=True),
+                entry("%s/osapi-wsgi.key" % host["tls_dir"], host["tls_private_key"].strip() + "\n", mode="0600",
+                      apache=True, secret=True)]
+    return out
+
+
+def serve_entries(svc, host):
+    """What is written after the entrypoint check: each API's uWSGI ini and unit (uwsgi),
+    unit (eventlet) or mod_wsgi script, and Apache's files."""
+    out = []
+    if svc["mode"] == "uwsgi":
+        out.append(directory("%s/uwsgi" % svc["etc_dir"], "root", svc["group"], "0750"))
+    if svc["mode"] == "mod_wsgi":
+        out.append(directory("%s/wsgi" % svc["venv"]))
+    for api in svc["apis"]:
+        if svc["mode"] == "uwsgi":
+            out.append(entry("%s/uwsgi/%s.ini" % (svc["etc_dir"], api["name"]),
+                             ini_text({"uwsgi": uwsgi_options(svc, api, host)}), "root", svc["group"], "0640",
+                             unit=api["name"]))
+        if svc["mode"] in ("uwsgi", "eventlet"):
+            out.append(entry("%s/%s.service" % (UNIT_DIR, api["name"]), unit_text(svc, api, host), unit=api["name"]))
+        else:
+            out.append(entry("%s/wsgi/%s.wsgi" % (svc["venv"], api["name"]), wsgi_script_text(svc, api), app=True))
+    apache = host["apache_dir"]
+    out.append(entry("%s/conf-available/zz-osapi-wsgi-security.conf" % apache, SECURITY_TEXT, apache=True))
+    if host.get("apache_manage_ports", True):
+        out += [entry("%s/ports.conf" % apache, ports_text(host), apache=True),
+                {"path": "%s/sites-enabled/000-default.conf" % apache, "state": "absent", "apache": True}]
+    out += [directory("%s/osapi-wsgi" % apache),
+            entry("%s/sites-available/osapi-wsgi.conf" % apache, vhost_text(host), apache=True),
+            {"path": "%s/sites-enabled/osapi-wsgi.conf" % apache, "state": "link",
+             "src": "../sites-available/osapi-wsgi.conf", "apache": True},
+            entry("%s/osapi-wsgi/%s.conf" % (apache, svc["name"]), apache_service_text(svc), apache=True)]
+    return out
+
+
+def other_mode_paths(svc):
+    """Files the other modes leave for each API: removed once the current mode answers."""
+    out = []
+    for api in svc["apis"]:
+        if svc["mode"] == "mod_wsgi":
+            out.append("%s/%s.service" % (UNIT_DIR, api["name"]))
+        if svc["mode"] != "uwsgi":
+            out.append("%s/uwsgi/%s.ini" % (svc["etc_dir"], api["name"]))
+        if svc["mode"] != "mod_wsgi":
+            out.append("%s/wsgi/%s.wsgi" % (svc["venv"], api["name"]))
+    return out
+
+
+def apache_modules(svc, host):
+    """The Apache modules the mode (and TLS) needs."""
+    return list((host.get("apache_modules") or {}).get(svc["mode"], [])) + (
+        list(host.get("apache_tls_modules") or []) if host.get("tls_enabled") else [])
+
+
+def service_files(svc, host):
+    """Everything the engine writes for one service and what it checks on the host first.
+
+    svc: the resolved service (engine.resolve_service, with config_env). host: the
+    host-wide settings and platform values: apache_dir, apache_group, uwsgi_binary,
+    tls_dir, listen_address, http_port, server_name, tls_enabled, tls_certificate,
+    tls_private_key, apache_extra_config, apache_manage_ports, apache_server_status,
+    apache_modules, apache_tls_modules, uwsgi_base, uwsgi_http_tunables, uwsgi_options.
+
+    Returns {configure, serve: entries of osapi.wsgi.service_files; units: the APIs'
+    unit names (uwsgi and eventlet modes); other_modes: paths of the other modes;
+    config_checksum: SHA-1 of the service's config file; probe: the paths whose existence
+    decides what runs (other modes' files, the Apache modules and hardening enabled);
+    snapshot_paths: what a failed deploy puts back}.
+    """
+    apache = host["apache_dir"]
+    configure = configure_entries(svc, host)
+    modules = apache_modules(svc, host)
+    enabled = ["%s/mods-enabled/%s.load" % (apache, mod) for mod in modules] + [
+        "%s/conf-enabled/zz-osapi-wsgi-security.conf" % apache]
+    status = "%s/mods-enabled/status.load" % apache
+    others = other_mode_paths(svc)
+    config = [item for item in configure if item["path"] == config_path(svc)][0]
+    return {
+        "configure": configure,
+        "serve": serve_entries(svc, host),
+        "units": [api["name"] for api in svc["apis"]] if svc["mode"] in ("uwsgi", "eventlet") else [],
+        "other_modes": others,
+        "apache_service": host.get("apache_service", "apache2"),
+        "apache_modules": modules,
+        "apache_enabled": enabled,
+        "apache_status": status,
+        "server_status": bool(host.get("apache_server_status")),
+        "config_checksum": checksum(config["content"]),
+        "probe": others + enabled + [status],
+        # what a failed deploy puts back (snapshot before the first change, rollback)
+        "snapshot_paths": [svc["etc_dir"], apache, "%s/wsgi" % svc["venv"]] + [
+            "%s/%s.service" % (UNIT_DIR, api["name"]) for api in svc["apis"]],
+    }
+
+
+def command_plan(svc, config_checksum, is_primary, app_changed=False):
+    """The setup commands of a service as osapi.wsgi.setup_commands runs them: the binary
+    (a relative argv[0] is the venv's), the user, the environment, and the path whose
+    existence means "done" (`creates`, else a stamp named after the command line and the
+    config's checksum, so a new config or command line runs the command again).
+    Commands marked primary_only are left out on the other nodes."""
+    out = []
+    for cmd in svc.get("commands") or []:
+        if cmd.get("primary_only") and not is_primary:
+            continue
+        argv = list(cmd["argv"])
+        binary = argv[0] if str(argv[0]).startswith("/") else "%s/bin/%s" % (svc["venv"], argv[0])
+        key = " ".join(str(arg) for arg in argv) + (config_checksum or "")
+        stamp = "%s/.osapi/%s.%s" % (svc["lib_dir"], cmd["name"], hashlib.sha256(key.encode("utf-8")).hexdigest()[:16])
+        out.append({
+            "name": cmd["name"], "argv": [binary] + [str(arg) for arg in argv[1:]],
+            "user": cmd.get("user") or svc["user"],
+            "environment": dict(svc.get("config_env") or {}, **(cmd.get("environment") or {})),
+            "creates": cmd.get("creates") or stamp, "stamp": not cmd.get("creates"),
+            # a new venv runs the commands without `creates` again (db sync after an upgrade)
+            "force": bool(app_changed) and not cmd.get("creates"),
+            "no_log": bool(cmd.get("no_log", False)),
+        })
+    return out
+
+
+def serve_plan(svc, files, changed, app_changed, probe):
+    """What the serve step does, from what changed and what the host probe found.
+
+    changed: paths that the service_files calls changed or would change (configure's
+    changed and serve's differ). app_changed: pip or a setup command changed the
+    application (a changed config file or mod_wsgi script counts too, found here).
+    probe: the service_probe result (units' state, paths).
+    Returns {write: whether the serve files need writing; units: [{name, state,
+    enabled}] of the units to start or restart (restart: their unit file, uWSGI ini or the
+    application changed); daemon_reload; apache: {needed, reload} (reload: Apache's files,
+    its modules or a mod_wsgi application changed); check_entrypoints: something of the
+    service (re)starts; cleanup: {entries (absent), units} of the other modes still present}.
+    """
+    changed = set(changed or [])
+    units_state = (probe or {}).get("units") or {}
+    exists = (probe or {}).get("exists") or {}
+    entries = files["serve"] + files["configure"]
+    app_changed = bool(app_changed) or any(item["path"] in changed for item in entries if item.get("app"))
+    units = []
+    for name in files["units"]:
+        inputs = [item["path"] for item in entries if item.get("unit") == name]
+        state = units_state.get(name) or {}
+        restart = bool(app_changed) or any(path in changed for path in inputs)
+        if restart or state.get("active") != "active" or state.get("enabled") != "enabled":
+            units.append({"name": name, "state": "restarted" if restart else "started", "enabled": True})
+    apache_changed = any(item["path"] in changed for item in entries if item.get("apache"))
+    modules_missing = any(not exists.get(path, False) for path in files["apache_enabled"])
+    status_wrong = exists.get(files["apache_status"], False) != bool(files.get("server_status", False))
+    apache_state = units_state.get(files["apache_service"]) or {}
+    reload_needed = apache_changed or modules_missing or status_wrong or (
+        svc["mode"] == "mod_wsgi" and bool(app_changed))
+    apache_needed = reload_needed or apache_state.get("active") != "active" or apache_state.get("enabled") != "enabled"
+    others = [path for path in files["other_modes"] if exists.get(path, False)]
+    return {
+        "write": any(item["path"] in changed for item in files["serve"]),
+        "units": units,
+        "daemon_reload": any(item["path"] in changed for item in files["serve"] if item["path"].startswith(UNIT_DIR)),
+        "apache": {"needed": apache_needed, "reload": reload_needed, "modules": modules_missing or status_wrong},
+        "check_entrypoints": bool(units) or (svc["mode"] == "mod_wsgi" and apache_needed),
+        "cleanup": {"entries": [{"path": path, "state": "absent"} for path in others if not path.startswith(UNIT_DIR)],
+                    "units": [path[len(UNIT_DIR) + 1:-len(".service")] for path in others
+                              if path.startswith(UNIT_DIR)]},
+    }

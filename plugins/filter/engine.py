@@ -42,5 +42,6 @@ class FilterModule(object):
             "check_haproxy": engine.check_haproxy,
             "service_files": files.service_files,
             "command_plan": files.command_plan,
+            "commands_due": files.commands_due,
             "serve_plan": files.serve_plan,
         }.items()}

@@ -360,6 +360,12 @@ def command_plan(svc, config_checksum, is_primary, app_changed=False):
     return out
 
 
+def commands_due(commands, exists):
+    """The names of the planned setup commands (command_plan) that are due: forced (pip
+    changed the venv), or whose `creates` path the host probe did not find."""
+    return [cmd["name"] for cmd in commands or [] if cmd.get("force") or not (exists or {}).get(cmd["creates"])]
+
+
 def serve_plan(svc, files, changed, app_changed, probe):
     """What the serve step does, from what changed and what the host probe found.
 
@@ -371,7 +377,8 @@ def serve_plan(svc, files, changed, app_changed, probe):
     enabled}] of the units to start or restart (restart: their unit file, uWSGI ini or the
     application changed); daemon_reload; apache: {needed, reload} (reload: Apache's files,
     its modules or a mod_wsgi application changed); check_entrypoints: something of the
-    service (re)starts; cleanup: {entries (absent), units} of the other modes still present}.
+    service (re)starts; health_check: something of the service or Apache (re)starts or
+    reloads; cleanup: {entries (absent), units} of the other modes still present}.
     """
     changed = set(changed or [])
     units_state = (probe or {}).get("units") or {}
@@ -399,6 +406,8 @@ def serve_plan(svc, files, changed, app_changed, probe):
         "daemon_reload": any(item["path"] in changed for item in files["serve"] if item["path"].startswith(UNIT_DIR)),
         "apache": {"needed": apache_needed, "reload": reload_needed, "modules": modules_missing or status_wrong},
         "check_entrypoints": bool(units) or (svc["mode"] == "mod_wsgi" and apache_needed),
+        # the health check follows what this run (re)started or reloaded
+        "health_check": bool(units) or apache_needed,
         "cleanup": {"entries": [{"path": path, "state": "absent"} for path in others if not path.startswith(UNIT_DIR)],
                     "units": [path[len(UNIT_DIR) + 1:-len(".service")] for path in others
                               if path.startswith(UNIT_DIR)]},

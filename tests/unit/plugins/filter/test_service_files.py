@@ -181,7 +181,7 @@ def test_serve_plan_of_an_unchanged_service_does_nothing():
     plan = files.serve_plan(svc, out, [], False, settled(out))
     assert plan == {"write": False, "units": [], "daemon_reload": False,
                     "apache": {"needed": False, "reload": False, "modules": False},
-                    "check_entrypoints": False, "cleanup": {"entries": [], "units": []}}
+                    "check_entrypoints": False, "health_check": False, "cleanup": {"entries": [], "units": []}}
 
 
 def test_serve_plan_restarts_what_changed_and_checks_first():
@@ -191,7 +191,7 @@ def test_serve_plan_restarts_what_changed_and_checks_first():
     plan = files.serve_plan(svc, out, ["/etc/keystone/uwsgi/keystone-api.ini"], False, probe)
     assert plan["write"] and plan["check_entrypoints"] and not plan["daemon_reload"]
     assert plan["units"] == [{"name": "keystone-api", "state": "restarted", "enabled": True}]
-    assert not plan["apache"]["needed"]
+    assert not plan["apache"]["needed"] and plan["health_check"]
     # the config (an application input) restarts every unit; a new unit file reloads systemd
     plan = files.serve_plan(svc, out, ["/etc/keystone/keystone.conf", "/etc/systemd/system/keystone-api.service"],
                             False, probe)
@@ -210,7 +210,7 @@ def test_serve_plan_apache():
     plan = files.serve_plan(svc, out, ["/etc/apache2/osapi-wsgi/keystone.conf"], False, probe)
     # Apache's routes changed: test and reload; uWSGI keeps running, so no entrypoint check
     assert plan["apache"] == {"needed": True, "reload": True, "modules": False}
-    assert not plan["check_entrypoints"] and plan["write"]
+    assert not plan["check_entrypoints"] and plan["write"] and plan["health_check"]
     probe["exists"]["/etc/apache2/mods-enabled/proxy_uwsgi.load"] = False
     assert files.serve_plan(svc, out, [], False, probe)["apache"] == {"needed": True, "reload": True, "modules": True}
     probe = settled(out)
@@ -238,3 +238,11 @@ def test_serve_plan_removes_the_other_modes_files_found():
     probe["exists"]["/opt/openstack/keystone/wsgi/keystone-api.wsgi"] = True
     assert files.serve_plan(svc, out, [], False, probe)["cleanup"] == {
         "entries": [{"path": "/opt/openstack/keystone/wsgi/keystone-api.wsgi", "state": "absent"}], "units": []}
+
+
+def test_commands_due_from_the_probe():
+    planned = [{"name": "keys", "creates": "/k", "force": False}, {"name": "sync", "creates": "/s", "force": False}]
+    assert files.commands_due(planned, {"/k": True, "/s": True}) == []
+    assert files.commands_due(planned, {"/k": True, "/s": False}) == ["sync"]
+    assert files.commands_due(planned, {"/k": True}) == ["sync"]
+    assert files.commands_due([dict(planned[1], force=True)], {"/s": True}) == ["sync"]

@@ -38,7 +38,7 @@ answers through Apache, each watched config file (service config, uWSGI ini, uni
 ports/vhost/routes) has the same checksum, and no unit has a new main PID (except the
 restart a rollback makes, column *Restarted*). These failures (TLS pair check, entrypoint
 check, setup command, Apache config test, health check) make the engine put back the files
-it saved before the run (`snapshot.yml`, `rollback.yml`), except the TLS pair check, which
+it saved before the run (`configure.yml`, `rollback.yml`), except the TLS pair check, which
 runs before anything changes.
 
 | Scenario | Fault | Bad input (extra vars) | Stopped at | Message (start) | APIs after | Restarted | Result |

@@ -376,9 +376,9 @@ def serve_plan(svc, files, changed, app_changed, probe):
     Returns {write: whether the serve files need writing; units: [{name, state,
     enabled}] of the units to start or restart (restart: their unit file, uWSGI ini or the
     application changed); daemon_reload; apache: {needed, reload} (reload: Apache's files,
-    its modules or a mod_wsgi application changed); check_entrypoints: something of the
-    service (re)starts; health_check: something of the service or Apache (re)starts or
-    reloads; cleanup: {entries (absent), units} of the other modes still present}.
+    its modules or a mod_wsgi application changed); check_entrypoints: anything of the
+    service changes or (re)starts; health_check: something of the service or Apache
+    (re)starts or reloads; cleanup: {entries (absent), units} of the other modes still present}.
     """
     changed = set(changed or [])
     units_state = (probe or {}).get("units") or {}
@@ -405,7 +405,9 @@ def serve_plan(svc, files, changed, app_changed, probe):
         "units": units,
         "daemon_reload": any(item["path"] in changed for item in files["serve"] if item["path"].startswith(UNIT_DIR)),
         "apache": {"needed": apache_needed, "reload": reload_needed, "modules": modules_missing or status_wrong},
-        "check_entrypoints": bool(units) or (svc["mode"] == "mod_wsgi" and apache_needed),
+        # anything of the service changes or (re)starts: a bad entrypoint setting is refused
+        # even where the mode does not load it (eventlet: it only reaches Apache's routes)
+        "check_entrypoints": bool(changed) or app_changed or bool(units) or apache_needed,
         # the health check follows what this run (re)started or reloaded
         "health_check": bool(units) or apache_needed,
         "cleanup": {"entries": [{"path": path, "state": "absent"} for path in others if not path.startswith(UNIT_DIR)],

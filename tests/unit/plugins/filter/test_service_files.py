@@ -208,15 +208,23 @@ def test_serve_plan_apache():
     out = files.service_files(svc, host())
     probe = settled(out)
     plan = files.serve_plan(svc, out, ["/etc/apache2/osapi-wsgi/keystone.conf"], False, probe)
-    # Apache's routes changed: test and reload; uWSGI keeps running, so no entrypoint check
+    # Apache's routes changed: test and reload (uWSGI keeps running); the entrypoints are
+    # checked whenever anything changes
     assert plan["apache"] == {"needed": True, "reload": True, "modules": False}
-    assert not plan["check_entrypoints"] and plan["write"] and plan["health_check"]
+    assert plan["check_entrypoints"] and plan["write"] and plan["health_check"] and plan["units"] == []
     probe["exists"]["/etc/apache2/mods-enabled/proxy_uwsgi.load"] = False
     assert files.serve_plan(svc, out, [], False, probe)["apache"] == {"needed": True, "reload": True, "modules": True}
     probe = settled(out)
     probe["units"]["apache2"]["active"] = "inactive"
     assert files.serve_plan(svc, out, [], False, probe)["apache"] == {"needed": True, "reload": False,
                                                                       "modules": False}
+
+
+def test_eventlet_entrypoint_setting_is_checked_though_the_server_does_not_load_it():
+    svc = service("cinder", "eventlet", entrypoints={"cinder-api": "cinder.wsgi.gone:application"})
+    out = files.service_files(svc, host())
+    plan = files.serve_plan(svc, out, ["/etc/apache2/osapi-wsgi/cinder.conf"], False, settled(out))
+    assert plan["check_entrypoints"] and plan["units"] == []
 
 
 def test_serve_plan_mod_wsgi_reloads_apache_for_a_new_application():

@@ -254,3 +254,9 @@ def test_commands_due_from_the_probe():
     assert files.commands_due(planned, {"/k": True, "/s": False}) == ["sync"]
     assert files.commands_due(planned, {"/k": True}) == ["sync"]
     assert files.commands_due([dict(planned[1], force=True)], {"/s": True}) == ["sync"]
+
+
+def test_ports_left_to_the_operator():
+    serve = by_path(files.service_files(service(), host(apache_manage_ports=False))["serve"])
+    assert "/etc/apache2/ports.conf" not in serve and "/etc/apache2/sites-enabled/000-default.conf" not in serve
+    assert "/etc/apache2/sites-available/osapi-wsgi.conf" in serve

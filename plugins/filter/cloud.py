@@ -33,6 +33,12 @@ def needs_authtoken(name, entry):
     return name != "keystone" and bool(registered_apis(entry))
 
 
+def needs_service_password(entry, name):
+    """Whether the service authenticates to keystone as its own user (its token validation,
+    service tokens or calls to peers): only then is its password looked up (or generated)."""
+    return needs_authtoken(name, entry) or bool(entry.get("service_user") or entry.get("peers"))
+
+
 def base_url(scheme, host, port):
     """scheme://host[:port], the part every endpoint URL of a node or load balancer shares."""
     if scheme not in ("http", "https"):
@@ -159,7 +165,7 @@ def cloud_layer(entry, name, settings):
     [service_user]) and to the peer APIs it calls (catalog `peers`: section -> extra options)."""
     layer = {}
     required = ("keystone_public_url", "keystone_internal_url", "region")
-    if needs_authtoken(name, entry) or entry.get("service_user") or entry.get("peers"):
+    if needs_service_password(entry, name):
         missing = [key for key in required + ("service_password",) if not settings.get(key)]
         if missing:
             raise AnsibleFilterError("%s: missing settings for keystone: %s" % (name, ", ".join(missing)))
@@ -239,4 +245,5 @@ class FilterModule(object):
             "rabbitmq_definitions": rabbitmq_definitions,
             "erlang_ip": erlang_ip,
             "base_url": base_url,
+            "needs_service_password": needs_service_password,
         }

@@ -168,3 +168,8 @@ def test_base_url():
     assert cloud.base_url("https", "api.example", 443) == "https://api.example"
     with pytest.raises(AnsibleFilterError, match="osapi_wsgi_public_address"):
         cloud.base_url("http", "", 80)
+
+
+def test_only_services_that_authenticate_get_a_service_password():
+    assert not cloud.needs_service_password(CATALOG["keystone"], "keystone")
+    assert all(cloud.needs_service_password(CATALOG[name], name) for name in CATALOG if name != "keystone")

@@ -24,11 +24,34 @@ requirements:
   - openstacksdk
 options:
   auth:
-    description:
-      - keystoneauth password credentials of an admin (C(auth_url), C(username), C(password),
-        C(project_name), C(user_domain_name), C(project_domain_name)).
+    description: keystoneauth password credentials of an admin.
     type: dict
     required: true
+    suboptions:
+      auth_url:
+        description: keystone's URL.
+        type: str
+        required: true
+      username:
+        description: User name.
+        type: str
+        required: true
+      password:
+        description: Password.
+        type: str
+        required: true
+      project_name:
+        description: Project the token is scoped to.
+        type: str
+        required: true
+      user_domain_name:
+        description: Domain of the user.
+        type: str
+        default: Default
+      project_domain_name:
+        description: Domain of the project.
+        type: str
+        default: Default
   region_name:
     description: Region of the endpoints, and the region the connection uses.
     type: str
@@ -262,7 +285,6 @@ def connect(module):
             conn = openstack.connect(auth=params["auth"], auth_type="password", region_name=params["region_name"],
                                      interface=params["interface"], cacert=params["ca_cert"] or None,
                                      load_yaml_config=False, load_envvars=False)
-            conn.identity.get_endpoint()
             conn.authorize()
             return conn
         except (sdk_exceptions.SDKException, OSError) as error:
@@ -277,7 +299,13 @@ def connect(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            auth=dict(type="dict", required=True, no_log=True),
+            auth=dict(type="dict", required=True, options=dict(
+                auth_url=dict(type="str", required=True),
+                username=dict(type="str", required=True),
+                password=dict(type="str", required=True, no_log=True),
+                project_name=dict(type="str", required=True),
+                user_domain_name=dict(type="str", default="Default"),
+                project_domain_name=dict(type="str", default="Default"))),
             region_name=dict(type="str", required=True),
             interface=dict(type="str", default="internal"),
             ca_cert=dict(type="str", default=""),

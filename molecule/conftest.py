@@ -349,9 +349,10 @@ def cloud(scenario, tmp_path_factory):
         config.write_text(json.dumps(clouds))
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="test")
 
-    def run(*args, fmt="json", check=True):
+    def run(*args, fmt="json", check=True, extra_env=None):
         argv = [str(CLIENT), *args] + (["-f", fmt] if fmt else [])
-        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=180, check=False)
+        done = subprocess.run(argv, env=dict(env, **(extra_env or {})), capture_output=True, text=True, timeout=180,
+                              check=False)
         if check:
             assert done.returncode == 0, f"openstack {' '.join(args)}: {done.stderr.strip()[-600:]}"
         else:

@@ -51,7 +51,7 @@ def read_call(cloud, spec) -> dict:
         # a call that needs a worker would wait for its RPC timeout: not made
         return {"read_call": spec.get("read_call"), "read_call_ok": None,
                 "read_call_worker": spec.get("read_call_worker"), "read_call_error": None}
-    done = cloud(*spec["read_call"].split(), check=False)
+    done = cloud(*spec["read_call"].split(), check=False, extra_env=spec.get("read_call_env"))
     lines = [line for line in (done.stderr or "").strip().splitlines() if line.strip()]
     return {"read_call": spec["read_call"], "read_call_ok": done.returncode == 0,
             "read_call_worker": spec.get("read_call_worker"),

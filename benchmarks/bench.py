@@ -77,7 +77,7 @@ ROWS = {
                 "keystone-validate", "defaults"),
     # placement with keystonemiddleware (defaults) and without any authentication
     "placement": ({}, "placement", "placement-noauth"),
-    "placement-noauth": ({"placement_auth_strategy": "noauth2"}, "placement", "placement-noauth"),
+    "placement-noauth": ({"placement_auth_strategy": "noauth2"}, "placement-noauth", "placement-noauth"),
 }
 DEFAULT_ROWS = ["defaults", "devstack", "dict", "placement", "placement-noauth"]
 # the coherent cache's target: validate within 10 % of the per-process dict cache
@@ -98,6 +98,7 @@ def endpoints(kind, tok):
         return {"version": ("keystone", "/v3", {}, 2000), **validate}
     if kind == "keystone-validate":  # cache variants: the version document does not touch the cache
         return validate
+    # placement's noauth2 takes the token "admin" as an admin user
     auth = {"X-Auth-Token": "admin"} if kind == "placement-noauth" else {"X-Auth-Token": tok}
     return {"version": ("placement", "/", {}, 2000),
             "providers": ("placement", "/resource_providers", auth, 1000)}
@@ -258,12 +259,13 @@ def parse_rows(args):
             sys.exit(f"--rows: unknown row {name!r}; rows: {', '.join(ROWS)}")
         rows[name] = ROWS[name]
     for variant in args.variant:
-        name, _sep, extra = variant.partition(":")
+        name, dummy, extra = variant.partition(":")
         try:
             rows[name] = (json.loads(extra), "keystone", "defaults")
         except json.JSONDecodeError as exc:
             sys.exit(f"--variant {variant!r}: expected NAME:JSON ({exc})")
-    for name, (_extra, _kind, ref) in rows.items():
+    for name, row in rows.items():
+        ref = row[2]
         if ref not in rows:
             sys.exit(f"row {name} is compared with row {ref}: add it to --rows")
     return rows
@@ -277,7 +279,15 @@ def main():
     parser.add_argument("--variant", action="append", default=[])
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--json")
+    parser.add_argument("--report", metavar="JSON", help="print the report (and a Markdown table) of an earlier --json")
     args = parser.parse_args()
+    if args.report:
+        results = json.loads(pathlib.Path(args.report).read_text())
+        summarize(results)
+        report(results)
+        print()
+        print(markdown(results))
+        return
     rows = parse_rows(args)
 
     results = {"host": {"cpus": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M"), "loadavg_start": loadavg()},
@@ -295,18 +305,18 @@ def main():
     # service they concern (the engine keeps the other services' files as they are)
     base = snaps.deploy(["keystone", "placement"], {})
     keys = {name: snaps.deploy(["placement" if kind.startswith("placement") else "keystone"], extra, base)
-            for name, (extra, kind, _ref) in rows.items()}
+            for name, (extra, kind, dummy) in rows.items()}
     tok = token()
 
     order = list(rows)
     for index in range(args.rounds):
         measured = {}
         for name in stats.round_order(order, index):
-            extra, kind, _ref = rows[name]
+            kind = rows[name][1]
             snaps.restore(keys[name])
             mode_of = snaps.modes[keys[name]]
             units = serving_units(mode_of)
-            eps = endpoints(name if name == "placement-noauth" else kind, tok)
+            eps = endpoints(kind, tok)
             measured[name] = {}
             for label, (service, path, headers, count) in eps.items():
                 url = BASE + SERVICES[service]["prefix"] + path
@@ -363,6 +373,27 @@ def fmt_ratio(ratio):
     if not ratio["n"]:
         return "-"
     return f"{ratio['median']:.2f} [{ratio['low']:.2f}-{ratio['high']:.2f}]"
+
+
+def markdown(results):
+    """The summary as a Markdown table (docs/performance.md)."""
+    lines = ["| row | endpoint | req/s | req/s ratio | | CPU ratio | | p50 ms | p99 ms | errors | serving µs/req "
+             "| backends µs/req | in-process µs/req | overhead | others' CPU | worker RSS MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, row in results["rows"].items():
+        for label, fig in results["summary"][name].items():
+            base = results["inproc"].get(name, {}).get(label, {}).get("cpu_per_request")
+            base_us = base * 1e6 if base else None
+            own = row["reference"] == name
+            lines.append(
+                f"| {name} | {label} | {fig['rps']:.0f} | "
+                + ("reference | | reference | " if own else
+                   f"{fmt_ratio(fig['ratio'])} | {fig['verdict']} | {fmt_ratio(fig['cpu_ratio'])} | {fig['cpu_verdict']} ")
+                + f"| {fig['p50_ms']:.1f} | {fig['p99_ms']:.1f} | {fig['errors']:.0f} | {fig['serving_cpu_us']:.0f} | "
+                f"{fig['backends_cpu_us']:.0f} | {base_us or 0:.0f} | "
+                f"{fig['serving_cpu_us'] / base_us if base_us else 0:.2f} | {fig['others_cpu_share']:.0%} | "
+                f"{', '.join(map(str, results['rss_mb'].get(name, [])))} |")
+    return "\n".join(lines)
 
 
 def report(results):

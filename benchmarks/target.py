@@ -67,7 +67,9 @@ class Target:
                 "osapi_wsgi_pip_find_links": ["/wheelhouse"],
                 "osapi_wsgi_pip_no_index": os.environ.get("OSAPI_PIP_NO_INDEX", "false") == "true",
             },
-            "children": {svc: {"hosts": {self.name: None}} for svc in services}}}
+            # MariaDB and memcached on the same container (osapi.wsgi.backends), as the
+            # services' defaults expect on an all-in-one host
+            "children": {group: {"hosts": {self.name: None}} for group in ["backends"] + list(services)}}}
         path = self.work / "inventory.yml"
         path.write_text(json.dumps(inv, indent=1))
         return path

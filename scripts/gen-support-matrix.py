@@ -58,6 +58,8 @@ def read_call_cell(api, res):
     call = f"`{api['read_call']}`"
     if api.get("read_call_worker"):
         return f"{call} *needs {api['read_call_worker']}*"
+    if api.get("read_call_blocked"):
+        return f"{call} *blocked: {api['read_call_blocked']}*"
     if not res or res.get("read_call_ok") is None:
         return f"{call} not run"
     return f"{call} ok" if res["read_call_ok"] else f"{call} failed"

@@ -38,7 +38,7 @@ def test_catalog_lists_every_deployed_api_with_public_and_internal_endpoints(sce
 
 
 def test_each_api_answers_its_authenticated_read_call(scenario, cloud):
-    calls = [api for api in registered_apis(scenario) if api.get("read_call") and not api.get("read_call_worker")]
+    calls = [api for api in registered_apis(scenario) if api.get("read_call") and not (api.get("read_call_worker") or api.get("read_call_blocked"))]
     assert calls, "the scenario deploys no API with a read_call in the catalog"
     for api in calls:
         cloud(*api["read_call"].split(), extra_env=api.get("read_call_env"))

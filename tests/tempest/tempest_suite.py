@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
+import functools
 import io
 import json
 import re
@@ -189,7 +190,7 @@ def parse_ini(text: str) -> dict:
 
 
 def identity_flags(deployment: Deployment) -> dict:
-    option = lambda section, name: deployment.option("keystone", section, name)  # noqa: E731
+    option = functools.partial(deployment.option, "keystone")
     flags = {"identity-feature-enabled": {
         "domain_specific_drivers": truth(option("identity", "domain_specific_drivers_enabled"), False),
         # tempest reads the lockout and password history settings only when this is on
@@ -205,7 +206,7 @@ def identity_flags(deployment: Deployment) -> dict:
 
 
 def image_flags(deployment: Deployment) -> dict:
-    option = lambda section, name: deployment.option("glance", section, name)  # noqa: E731
+    option = functools.partial(deployment.option, "glance")
     backends = option("DEFAULT", "enabled_backends") or ""
     stores = {item.split(":", 1)[-1].strip() for item in backends.split(",") if item.strip()}
     image = {}

@@ -8,6 +8,9 @@ after the run: it holds the admin password) and counts the results per service. 
 (passed, failed, skipped with each skip reason) go to .cache/tempest/<scenario>.json, the input
 of scripts/gen-tempest-doc.py (docs/tempest.md), before any assert; a failed test fails this one.
 The workspace (.cache/tempest/<scenario>/: tempest.log, the stestr repository) stays for reading.
+The inventory variable osapi_test_tempest_services (a list) keeps the tests of those services
+only, e.g. where another scenario already runs the others; tempest still knows every deployed
+service is available.
 """
 from __future__ import annotations
 
@@ -83,6 +86,13 @@ def tool(name: str) -> str:
 def tempest_run(scenario, nodes) -> dict:
     services = deployed_services(scenario)
     chosen = suite.selection(scenario.catalog, services)
+    only = scenario.vars().get("osapi_test_tempest_services")
+    if only is not None:
+        unknown = sorted(set(only) - set(chosen))
+        if unknown:
+            pytest.fail(f"osapi_test_tempest_services names {unknown}: not deployed in this scenario, or without "
+                        f"a tempest key in the catalog (these have one: {sorted(chosen)})")
+        chosen = {name: spec for name, spec in chosen.items() if name in only}
     regex, exclude = suite.run_filters(chosen)
     workspace = REPO / ".cache" / "tempest" / scenario_name()
     shutil.rmtree(workspace, ignore_errors=True)

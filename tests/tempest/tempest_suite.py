@@ -29,6 +29,9 @@ AVAILABLE = {"keystone": None, "glance": "glance", "nova": "nova", "neutron": "n
 NEVER_AVAILABLE = ("swift", "horizon")
 # tempest's [enforce_scope] names
 SCOPED = ("keystone", "glance", "nova", "neutron", "cinder", "placement")
+# catalog service -> tempest's config group with the service's catalog_type
+CATALOG_TYPE_GROUP = {"keystone": "identity", "glance": "image", "nova": "compute", "neutron": "network",
+                      "cinder": "volume", "placement": "placement"}
 
 PASSED = ("success", "xfail")
 SKIPPED = ("skip",)
@@ -159,6 +162,8 @@ class Deployment:
     identity_url   keystone's public URL as registered in its catalog (…/identity)
     admin_password keystone's bootstrap admin's password (written to tempest.conf only)
     services       the catalog services deployed
+    service_types  {service: the type keystone's catalog lists its API as} (tempest's
+                   defaults differ: cinder is ``block-storage`` there, ``volumev3`` here)
     configs        {service: {section: {option: value}}}: the deployed config files, read
                    for the feature flags (parse_ini)
     cafile         the CA that signs the APIs' certificate (https), if any
@@ -170,6 +175,7 @@ class Deployment:
     admin_password: str
     services: list
     configs: dict = dataclasses.field(default_factory=dict)
+    service_types: dict = dataclasses.field(default_factory=dict)
     region: str = "RegionOne"
     admin_user: str = "admin"
     admin_project: str = "admin"
@@ -282,6 +288,8 @@ def tempest_conf(deployment: Deployment, workspace: str) -> str:
         if name:
             conf["service_available"][name] = service in deployment.services
     for service in deployment.services:
+        if service in CATALOG_TYPE_GROUP and deployment.service_types.get(service):
+            conf.setdefault(CATALOG_TYPE_GROUP[service], {})["catalog_type"] = deployment.service_types[service]
         for section, options in FLAGS.get(service, lambda d: {})(deployment).items():
             conf.setdefault(section, {}).update(options)
         if service in SCOPED:

@@ -75,6 +75,40 @@ def releases(scenario, nodes, services: dict) -> dict:
     return found
 
 
+# tempest's compute tests boot from [compute] flavor_ref(_alt) and image_ref(_alt): its
+# defaults name flavors and images a fresh nova and glance do not have. Made once, by name.
+FLAVORS = {"flavor_ref": ("osapi-tempest-1", 128), "flavor_ref_alt": ("osapi-tempest-2", 192)}
+IMAGE = "osapi-tempest-image"
+
+
+def compute_refs(cloud, directory: pathlib.Path) -> dict:
+    """{flavor_ref, flavor_ref_alt, image_ref, image_ref_alt} of flavors and an image (1 MiB raw) made for tempest."""
+    refs = {}
+    flavors = {flavor["Name"]: flavor["ID"] for flavor in cloud("flavor", "list", "--all")}
+    for option, (name, ram) in FLAVORS.items():
+        refs[option] = flavors.get(name) or cloud(
+            "flavor", "create", "--ram", str(ram), "--disk", "1", "--vcpus", "1", "--public", name)["id"]
+    images = {image["Name"]: image["ID"] for image in cloud("image", "list", "--public")}
+    if IMAGE not in images:
+        data = directory / "image.raw"
+        data.write_bytes(bytes(2**20))
+        images[IMAGE] = cloud("image", "create", "--disk-format", "raw", "--container-format", "bare", "--public",
+                              "--file", str(data), IMAGE)["id"]
+    refs["image_ref"] = refs["image_ref_alt"] = images[IMAGE]
+    return refs
+
+
+def network_extensions(cloud) -> dict:
+    """tempest's [network-feature-enabled] api_extensions: the aliases neutron lists (its
+    default, all, would run the tests of extensions this deployment does not load)."""
+    return {"api_extensions": ",".join(sorted(item["Alias"] for item in cloud("extension", "list", "--network")))}
+
+
+def service_types(catalog: dict, services) -> dict:
+    """{service: the type its first API is registered as in keystone's catalog}."""
+    return {service: catalog[service]["apis"][0].get("service_type") for service in services}
+
+
 def tool(name: str) -> str:
     path = TEMPEST / name
     if not path.exists():
@@ -83,7 +117,7 @@ def tool(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def tempest_run(scenario, nodes) -> dict:
+def tempest_run(scenario, nodes, cloud) -> dict:
     services = deployed_services(scenario)
     chosen = suite.selection(scenario.catalog, services)
     only = scenario.vars().get("osapi_test_tempest_services")
@@ -101,7 +135,11 @@ def tempest_run(scenario, nodes) -> dict:
         identity_url=f"{scenario.base_url()}{scenario.catalog['keystone']['apis'][0]['prefix']}",
         admin_password=scenario.var("keystone_admin_password"), services=list(services),
         configs=read_configs(scenario, nodes, services), region=scenario.vars().get("keystone_region", "RegionOne"),
-        cafile=scenario.cafile())
+        cafile=scenario.cafile(), service_types=service_types(scenario.catalog, services), extra={})
+    if "nova" in services:
+        deployment.extra["compute"] = compute_refs(cloud, workspace)
+    if "neutron" in services:
+        deployment.extra["network-feature-enabled"] = network_extensions(cloud)
     conf = workspace / "tempest.conf"
     conf.touch(mode=0o600)
     conf.write_text(suite.tempest_conf(deployment, str(workspace)), encoding="utf-8")

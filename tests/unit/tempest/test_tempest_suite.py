@@ -173,7 +173,10 @@ def test_conf_for_compute_network_and_volume(tmp_path):
     with pytest.raises(suite.SuiteError, match=r"nova: .*need existing flavors and images.*'image_ref_alt'"):
         suite.tempest_conf(deployment(services=["keystone", "nova"], extra={"compute": {"flavor_ref": "f1"}}), "/w")
     conf = read_conf(suite.tempest_conf(deployment(services=["keystone", "nova", "neutron", "cinder"],
+                                                   service_types={"cinder": "volumev3", "nova": "compute"},
                                                    extra={"compute": refs}), str(tmp_path)))
+    assert conf["volume"]["catalog_type"] == "volumev3" and conf["compute"]["catalog_type"] == "compute"
+    assert "catalog_type" not in conf["network"], "tempest's default stays where the catalog names no type"
     assert conf["compute"]["flavor_ref_alt"] == "f2" and conf["compute"]["image_ref"] == "i1"
     available = conf["service_available"]
     assert all(available.getboolean(name) for name in ("nova", "neutron", "cinder"))

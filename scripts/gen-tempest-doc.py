@@ -31,9 +31,11 @@ regexes with the reason those tests cannot pass), all in one `tempest run` at co
 with dynamic credentials (tempest creates a project and users per test class). tempest.conf
 is written from the scenario's facts (`tests/tempest/tempest_suite.py`): keystone's public
 URL (tempest finds every other API in keystone's catalog), the admin credentials, the
-region, which services are available, and the feature flags that follow from the deployed
-config files (domain-specific drivers, security compliance, glance's stores, locations,
-secure hash, the new policy defaults). One failed test fails the stage.
+region, which services are available and their catalog types, and the feature flags that
+follow from the deployed config files (domain-specific drivers, security compliance,
+glance's stores, locations, secure hash, the new policy defaults) or from the APIs
+(neutron's extensions); with nova, two flavors and an image made for the compute tests.
+One failed test fails the stage.
 
 Skipped tests are skipped by tempest itself, from those flags or from what the API
 announces; a class skipped as a whole counts once. Excluded tests do not run.

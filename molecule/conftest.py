@@ -15,6 +15,8 @@ Fixtures:
   deployed_api  parametrizes a test over each API deployed on each host (DeployedApi below),
              optionally only those of one mode: ``@pytest.mark.mode("uwsgi")``
   api_host   parametrizes a test over each host that runs a catalog service (its name)
+  cloud      runs python-openstackclient ($OSAPI_CLIENTS) as the scenario's admin through
+             keystone's catalog (a clouds.yaml of mode 0600: no password on a command line)
 
 OSAPI_TEST_MODES ("keystone=mod_wsgi cinder=uwsgi") overrides the modes of the inventory:
 the mode_switch scenario checks the services again after each switch.
@@ -30,6 +32,7 @@ import os
 import pathlib
 import re
 import ssl
+import subprocess
 import urllib.parse
 
 import pytest
@@ -321,3 +324,38 @@ def nodes(scenario: Scenario) -> dict[str, Node]:
 @pytest.fixture(scope="session")
 def node(scenario: Scenario, nodes: dict[str, Node]) -> Node:
     return nodes[scenario.hosts()[0]]
+
+
+# python-openstackclient of scripts/setup.sh (requirements-clients.txt, $OSAPI_CLIENTS)
+CLIENT = pathlib.Path(os.environ.get("OSAPI_CLIENTS", "")) / "openstack"
+
+
+@pytest.fixture(scope="session")
+def cloud(scenario, tmp_path_factory):
+    """Runs `openstack <args>` against the scenario's cloud; returns the parsed JSON (or text)."""
+    if not CLIENT.exists():
+        pytest.fail(f"no openstack client at {CLIENT}: run through scripts/test.sh (it sets OSAPI_CLIENTS)")
+    directory = tmp_path_factory.mktemp("cloud")
+    config = directory / "clouds.yaml"
+    auth = {"auth_url": f"{scenario.base_url()}/identity", "username": "admin", "project_name": "admin",
+            "password": scenario.var("keystone_admin_password"),
+            "user_domain_name": "Default", "project_domain_name": "Default"}
+    clouds = {"clouds": {"test": {
+        "auth": auth, "region_name": "RegionOne", "interface": "public", "identity_api_version": 3}}}
+    config.write_text(json.dumps(clouds))
+    config.chmod(0o600)
+    if scenario.cafile():
+        clouds["clouds"]["test"]["cacert"] = scenario.cafile()
+        config.write_text(json.dumps(clouds))
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="test")
+
+    def run(*args, fmt="json", check=True, extra_env=None):
+        argv = [str(CLIENT), *args] + (["-f", fmt] if fmt else [])
+        done = subprocess.run(argv, env=dict(env, **(extra_env or {})), capture_output=True, text=True, timeout=180,
+                              check=False)
+        if check:
+            assert done.returncode == 0, f"openstack {' '.join(args)}: {done.stderr.strip()[-600:]}"
+        else:
+            return done
+        return json.loads(done.stdout) if fmt == "json" and done.stdout.strip() else done.stdout
+    return run

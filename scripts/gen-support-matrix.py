@@ -51,6 +51,20 @@ def scenario_coverage():
     return cover
 
 
+def read_call_cell(api, res):
+    """`openstack <call>`: ok / failed / needs <worker> / not run; '-' when the API has none."""
+    if not api.get("read_call"):
+        return "-"
+    call = f"`{api['read_call']}`"
+    if api.get("read_call_worker"):
+        return f"{call} *needs {api['read_call_worker']}*"
+    if api.get("read_call_blocked"):
+        return f"{call} *blocked: {api['read_call_blocked']}*"
+    if not res or res.get("read_call_ok") is None:
+        return f"{call} not run"
+    return f"{call} ok" if res["read_call_ok"] else f"{call} failed"
+
+
 def main():
     catalog = osapi_catalog.load()
     results_path = REPO / ".cache" / "catalog-results.json"
@@ -68,12 +82,15 @@ def main():
         "scenario runs it; `-` = not possible",
         "(no standalone server). Live: the catalog scenario's GET `<prefix>/` through Apache",
         "(uWSGI) and whether the body is a version document; import: the `wsgi_entrypoint` check.",
+        "Read call: the catalog's authenticated read call of python-openstackclient, made through",
+        "keystone's catalog as the admin of that run (every service validating tokens);",
+        "*needs X*: the call waits for a worker process X, which this collection does not deploy.",
         "Install: seconds from the venv's creation to its last installed package (from the",
         "wheelhouse, see docs/testing.md) and the venv's size, per service, in that run.",
         "",
-        "| service | API | entrypoint | prefix | release | import (s) | live | install (s) | venv (MB) "
+        "| service | API | entrypoint | prefix | release | import (s) | live | read call | install (s) | venv (MB) "
         "| uwsgi | mod_wsgi | eventlet |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     answering = set()
     for name, svc in catalog.items():
@@ -87,6 +104,7 @@ def main():
                     modes.append("**tested** (" + ", ".join(sorted(cover[(name, mode)])) + ")")
                 else:
                     modes.append("*supported*")
+            call = read_call_cell(api, res)
             if res:
                 imp = f"{res['import_seconds']}" if res["import_ok"] else "failed"
                 live = f"{res['status']} yes" if res["answers"] else f"{res['status']} no"
@@ -98,7 +116,7 @@ def main():
             else:
                 imp, live, release = "not run", "blocked" if svc.get("blocked") else "not run", ""
                 install = size = ""
-            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} | {install} | {size} | "
+            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} | {call} | {install} | {size} | "
                          + " | ".join(modes) + " |")
     if results:
         apis = sum(1 for r in results.values() if r["answers"])

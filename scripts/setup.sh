@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 host (root) to deploy into local containers and to run the tests:
 #   - podman (runc, rlimits this host allows), mmdebstrap, zstd
-#   - a tool venv with pinned Ansible/Molecule/linters (requirements-dev.txt)
+#   - a tool venv with pinned Ansible/Molecule/linters (requirements-dev.txt), and the
+#     venvs of the OpenStack clients and of tempest the tests run (requirements-clients.txt,
+#     requirements-tempest.txt; $OSAPI_CLIENTS, $OSAPI_TEMPEST)
 #   - the local systemd image (scripts/build-image.sh; no registry needed)
 #   - the collection made visible as osapi.wsgi (a link under .cache/collections)
 # Idempotent; a second run takes seconds. Prints `export` lines to stdout for
@@ -12,6 +14,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 export OSAPI_CACHE=${OSAPI_CACHE:-/var/cache/osapi-wsgi}
 venv="$OSAPI_CACHE/venv-$(sha256sum "$repo/requirements-dev.txt" | cut -c1-12)"
 clients="$OSAPI_CACHE/clients-$(sha256sum "$repo/requirements-clients.txt" | cut -c1-12)"
+tempest="$OSAPI_CACHE/tempest-$(sha256sum "$repo/requirements-tempest.txt" | cut -c1-12)"
 
 env_lines() {
   cat <<ENV
@@ -21,6 +24,7 @@ export ANSIBLE_COLLECTIONS_PATH=$repo/.cache/collections
 export PATH=$venv/bin:\$PATH
 export VIRTUAL_ENV=$venv
 export OSAPI_CLIENTS=$clients/bin
+export OSAPI_TEMPEST=$tempest/bin
 ENV
 }
 if [ "${1:-}" = "--env" ]; then env_lines; exit 0; fi
@@ -76,6 +80,7 @@ make_venv() {  # dir requirements-file executable
 }
 make_venv "$venv" "$repo/requirements-dev.txt" molecule
 make_venv "$clients" "$repo/requirements-clients.txt" openstack
+make_venv "$tempest" "$repo/requirements-tempest.txt" tempest
 
 log "building the test image (cached)"
 OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-image.sh" >&2

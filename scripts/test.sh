@@ -60,10 +60,12 @@ stage_unit() {
 
 stage_molecule() {
   local rc=0
-  rm -f ".cache/faults/$1.json"
+  rm -f ".cache/faults/$1.json" ".cache/tempest/$1.json"
   molecule test -s "$1" || rc=$?
   # the fault cases of the side_effect step (tests/faults/fault_case.py) -> docs/faults.md
   if [ -f ".cache/faults/$1.json" ]; then python scripts/gen-fault-table.py; fi
+  # tempest's counts per service (molecule/shared/tests/test_tempest.py) -> docs/tempest.md
+  if [ -f ".cache/tempest/$1.json" ]; then python scripts/gen-tempest-doc.py; fi
   [ "$rc" -eq 0 ] || return "$rc"
   # the catalog scenario leaves its per-API results for the support matrix
   if [ "$1" = catalog ]; then python scripts/gen-support-matrix.py && git --no-pager diff --stat docs/support-matrix.md; fi

@@ -7,6 +7,9 @@ endpoints). The rules live here once; roles and tests call these filters."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from urllib.parse import quote
 
 from ansible.errors import AnsibleFilterError
@@ -30,6 +33,12 @@ def needs_authtoken(name, entry):
     return name != "keystone" and bool(registered_apis(entry))
 
 
+def needs_service_password(entry, name):
+    """Whether the service authenticates to keystone as its own user (its token validation,
+    service tokens or calls to peers): only then is its password looked up (or generated)."""
+    return needs_authtoken(name, entry) or bool(entry.get("service_user") or entry.get("peers"))
+
+
 def base_url(scheme, host, port):
     """scheme://host[:port], the part every endpoint URL of a node or load balancer shares."""
     if scheme not in ("http", "https"):
@@ -40,13 +49,25 @@ def base_url(scheme, host, port):
     return "%s://%s" % (scheme, hostport(host, None if int(port) == default else int(port)))
 
 
-def database_url(name, password, settings, socket=MARIADB_SOCKET):
-    """mysql+pymysql URL of a service's MariaDB database (database and user named after the
-    service's project): over the local unix socket when settings' host is empty, else over
-    TCP. settings: {catalog, host}. The password is URL-quoted."""
+def service_databases(name, entry):
+    """The MariaDB databases of a service (catalog `databases`; default one named after its
+    project). The first is its main database."""
+    return list(entry.get("databases") or [service_user(name, entry)])
+
+
+def database_url(name, password, settings, database=None, socket=MARIADB_SOCKET):
+    """mysql+pymysql URL of a service's MariaDB database (user named after the service's
+    project; database: the service's first, or one of the catalog's `databases`): over the
+    local unix socket when settings' host is empty, else over TCP. settings: {catalog, host}.
+    The password is URL-quoted."""
     if not password:
         raise AnsibleFilterError("the database password of %s is empty: set %s_database_password" % (name, name))
-    user = database = service_user(name, settings["catalog"][name])
+    entry = settings["catalog"][name]
+    user = service_user(name, entry)
+    known = service_databases(name, entry)
+    database = database or known[0]
+    if database not in known:
+        raise AnsibleFilterError("%s has no database %s (catalog: %s)" % (name, database, ", ".join(known)))
     host = settings.get("host") or ""
     auth = "%s:%s" % (quote(user, safe=""), quote(str(password), safe=""))
     if host:
@@ -59,12 +80,71 @@ def inventory_services(catalog, groups):
     return [name for name in catalog if (groups or {}).get(name)]
 
 
-def databases(catalog, services):
-    """The MariaDB database and user of each service: {service, name}."""
+def check_services(catalog, services):
     unknown = [name for name in services if name not in catalog]
     if unknown:
         raise AnsibleFilterError("backends_services names no catalog service: %s" % ", ".join(unknown))
-    return [{"service": name, "name": service_user(name, catalog[name])} for name in services]
+
+
+def databases(catalog, services):
+    """The MariaDB user of each service and its databases: {service, name, databases}."""
+    check_services(catalog, services)
+    return [{"service": name, "name": service_user(name, catalog[name]),
+             "databases": service_databases(name, catalog[name])} for name in services]
+
+
+def messaging_services(catalog, services):
+    """Those of the services that use the message bus (catalog `messaging`)."""
+    check_services(catalog, services)
+    return [name for name in services if catalog[name].get("messaging")]
+
+
+def transport_url(name, password, settings):
+    """oslo.messaging URL of a service on RabbitMQ: its own user (named after its project) in
+    the shared virtual host. settings: {catalog, host, port, vhost}. The password is
+    URL-quoted; an empty host is refused (there is no local socket)."""
+    if not password:
+        raise AnsibleFilterError("the RabbitMQ password of %s is empty: set %s_messaging_password" % (name, name))
+    host = str(settings.get("host") or "")
+    if not host:
+        raise AnsibleFilterError("no RabbitMQ address: set osapi_wsgi_rabbitmq_host (or osapi_wsgi_backends_address)")
+    user = service_user(name, settings["catalog"][name])
+    return "rabbit://%s:%s@%s/%s" % (quote(user, safe=""), quote(str(password), safe=""),
+                                     hostport(host, int(settings.get("port") or 5672)),
+                                     quote(str(settings.get("vhost") or ""), safe=""))
+
+
+def erlang_ip(address):
+    """An IPv4 address as Erlang's tuple ({127,0,0,15}), for inet_dist_use_interface."""
+    parts = str(address).split(".")
+    if len(parts) != 4 or not all(part.isdigit() and int(part) < 256 for part in parts):
+        raise AnsibleFilterError("backends_address is '%s': RabbitMQ's node name and listeners here need an IPv4 address" % address)
+    return "{%s}" % ",".join(str(int(part)) for part in parts)
+
+
+def rabbitmq_password_hash(user, password):
+    """RabbitMQ's rabbit_password_hashing_sha256 form: base64(salt + sha256(salt + password)).
+    The salt is derived from the user and password, so an unchanged password gives an
+    unchanged definitions file (and no import) on every run."""
+    secret = str(password).encode("utf-8")
+    salt = hashlib.sha256(b"osapi.wsgi rabbitmq salt\0" + user.encode("utf-8") + b"\0" + secret).digest()[:4]
+    return base64.b64encode(salt + hashlib.sha256(salt + secret).digest()).decode("ascii")
+
+
+def rabbitmq_definitions(passwords, catalog, vhost):
+    """RabbitMQ definitions (rabbitmqctl import_definitions) of the virtual host and one user
+    per service (named after its project) with full rights on it. passwords: {service: password}."""
+    if not vhost:
+        raise AnsibleFilterError("osapi_wsgi_rabbitmq_vhost is empty: name the virtual host of the services")
+    definitions = {"vhosts": [{"name": vhost}], "users": [], "permissions": []}
+    for name, password in sorted(passwords.items()):
+        if not password:
+            raise AnsibleFilterError("the RabbitMQ password of %s is empty: set %s_messaging_password" % (name, name))
+        user = service_user(name, catalog[name])
+        definitions["users"].append({"name": user, "tags": "", "password_hash": rabbitmq_password_hash(user, password),
+                                     "hashing_algorithm": "rabbit_password_hashing_sha256"})
+        definitions["permissions"].append({"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"})
+    return json.dumps(definitions, indent=2, sort_keys=True) + "\n"
 
 
 def memcached_servers(addresses, port=11211):
@@ -81,10 +161,11 @@ def memcached_servers(addresses, port=11211):
 
 
 def cloud_layer(entry, name, settings):
-    """Config sections that connect a service to keystone, memcached and the message bus."""
+    """Config sections that connect a service to keystone and memcached ([keystone_authtoken],
+    [service_user]) and to the peer APIs it calls (catalog `peers`: section -> extra options)."""
     layer = {}
     required = ("keystone_public_url", "keystone_internal_url", "region")
-    if needs_authtoken(name, entry) or entry.get("service_user"):
+    if needs_service_password(entry, name):
         missing = [key for key in required + ("service_password",) if not settings.get(key)]
         if missing:
             raise AnsibleFilterError("%s: missing settings for keystone: %s" % (name, ", ".join(missing)))
@@ -122,8 +203,12 @@ def cloud_layer(entry, name, settings):
         section = dict(credentials)
         section["send_service_user_token"] = True
         layer["service_user"] = section
-    if entry.get("messaging") and settings.get("transport_url"):
-        layer["DEFAULT"] = {"transport_url": settings["transport_url"]}
+    for section, extra in sorted((entry.get("peers") or {}).items()):
+        # how the service calls a peer API: as its service user, on internal endpoints
+        peer = dict(credentials)
+        peer["valid_interfaces"] = "internal"
+        peer.update(extra or {})
+        layer[section] = peer
     return layer
 
 
@@ -155,5 +240,10 @@ class FilterModule(object):
             "memcached_servers": memcached_servers,
             "inventory_services": inventory_services,
             "databases": databases,
+            "messaging_services": messaging_services,
+            "transport_url": transport_url,
+            "rabbitmq_definitions": rabbitmq_definitions,
+            "erlang_ip": erlang_ip,
             "base_url": base_url,
+            "needs_service_password": needs_service_password,
         }

@@ -1,7 +1,10 @@
-"""Every deployed catalog API imports in its venv (osapi.wsgi.wsgi_entrypoint) and answers
+"""Every deployed catalog API imports in its venv (osapi.wsgi.wsgi_entrypoint), answers
 GET <prefix>/ through Apache with a version document (with a keystone token where the catalog
-says token_required). The per-API results, with each venv's install time and size, are written
-to .cache/catalog-results.json, the input of scripts/gen-support-matrix.py, before any assert."""
+says token_required), is listed in keystone's catalog, and answers its read call (catalog
+`read_call`) from python-openstackclient through that catalog, unless the call needs a worker
+process this collection does not deploy (`read_call_worker`). The per-API results, with each
+venv's install time and size, are written to .cache/catalog-results.json, the input of
+scripts/gen-support-matrix.py, before any assert."""
 import json
 import os
 import pathlib
@@ -42,9 +45,25 @@ def answer(api, url, headers) -> tuple[int | None, str]:
     return got.status, got.body.decode(errors="replace")
 
 
+def read_call(cloud, spec) -> dict:
+    """The API's read call through keystone's catalog: ok, or the client's last error line."""
+    if not spec.get("read_call") or spec.get("read_call_worker") or spec.get("read_call_blocked"):
+        # a call that needs a worker would wait for its RPC timeout: not made
+        return {"read_call": spec.get("read_call"), "read_call_ok": None,
+                "read_call_worker": spec.get("read_call_worker"), "read_call_blocked": spec.get("read_call_blocked"),
+                "read_call_error": None}
+    done = cloud(*spec["read_call"].split(), check=False, extra_env=spec.get("read_call_env"))
+    lines = [line for line in (done.stderr or "").strip().splitlines() if line.strip()]
+    return {"read_call": spec["read_call"], "read_call_ok": done.returncode == 0,
+            "read_call_worker": spec.get("read_call_worker"),
+            "read_call_error": None if done.returncode == 0 else (lines[-1][-300:] if lines else f"exit {done.returncode}")}
+
+
 @pytest.fixture(scope="module")
-def records(scenario, api, nodes) -> dict:
+def records(scenario, api, nodes, cloud) -> dict:
     apis = scenario.deployed_apis()
+    specs = {spec["name"]: spec for entry in scenario.catalog.values() for spec in entry["apis"]}
+    listed = {entry["Type"]: sorted(e["interface"] for e in entry["Endpoints"]) for entry in cloud("catalog", "list")}
     found = {}
     for host in scenario.api_hosts():
         ansible_host = testinfra.get_host(f"ansible://{host}", ansible_inventory=scenario.runner.inventory_file)
@@ -62,7 +81,10 @@ def records(scenario, api, nodes) -> dict:
                 "import_ok": not failed, "import_seconds": imported.get("import_seconds"),
                 "version": imported.get("version"), "import_error": imported.get("msg") if failed else None,
                 "status": status, "install_seconds": int(sizes[item.service][0]), "venv_mb": int(sizes[item.service][1]),
-                "answers": status in (200, 300) and bool(VERSION_DOC.search(body))}
+                "answers": status in (200, 300) and bool(VERSION_DOC.search(body)),
+                "service_type": specs[item.api].get("service_type"),
+                "endpoints": listed.get(specs[item.api].get("service_type"), []),
+                **read_call(cloud, specs[item.api])}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(list(found.values()), indent=4) + "\n", encoding="utf-8")
     return found
@@ -76,3 +98,21 @@ def test_entrypoint_imports(records, deployed_api):
 def test_prefix_answers_a_version_document(records, deployed_api):
     record = records[deployed_api.api]
     assert record["answers"], f"GET {record['prefix']}/: HTTP {record['status']}"
+
+
+def test_registered_in_keystone_with_public_and_internal_endpoints(records, deployed_api):
+    record = records[deployed_api.api]
+    if not record["service_type"]:
+        pytest.skip(f"{deployed_api.api} is not listed in keystone's catalog (catalog: no service_type)")
+    assert [e for e in record["endpoints"] if e in ("internal", "public")] == ["internal", "public"], record["endpoints"]
+
+
+def test_read_call_answers_through_the_catalog(records, deployed_api):
+    record = records[deployed_api.api]
+    if not record["read_call"]:
+        pytest.skip(f"{deployed_api.api}: no read call in the catalog")
+    if record.get("read_call_blocked"):
+        pytest.skip(f"openstack {record['read_call']}: {record['read_call_blocked']}")
+    if record["read_call_worker"]:
+        pytest.skip(f"openstack {record['read_call']} needs {record['read_call_worker']}, which is not deployed")
+    assert record["read_call_ok"], f"openstack {record['read_call']}: {record['read_call_error']}"

@@ -80,9 +80,71 @@ def test_databases_and_inventory_services():
     services = cloud.inventory_services(CATALOG, groups)
     assert services == ["keystone", "freezer_api"]
     assert cloud.databases(CATALOG, services) == [
-        {"service": "keystone", "name": "keystone"}, {"service": "freezer_api", "name": "freezer"}]
+        {"service": "keystone", "name": "keystone", "databases": ["keystone"]},
+        {"service": "freezer_api", "name": "freezer", "databases": ["freezer"]}]
+    assert cloud.databases(CATALOG, ["nova"])[0]["databases"] == ["nova", "nova_api", "nova_cell0"]
     with pytest.raises(AnsibleFilterError, match="backends_services"):
         cloud.databases(CATALOG, ["nope"])
+
+
+def test_nova_reaches_its_other_databases_as_the_same_user():
+    settings = {"catalog": CATALOG, "host": "10.0.0.5"}
+    assert cloud.database_url("nova", "x", settings) == "mysql+pymysql://nova:x@10.0.0.5/nova?charset=utf8"
+    assert cloud.database_url("nova", "x", settings, "nova_api") == "mysql+pymysql://nova:x@10.0.0.5/nova_api?charset=utf8"
+    with pytest.raises(AnsibleFilterError, match="nova has no database cinder"):
+        cloud.database_url("nova", "x", settings, "cinder")
+
+
+def test_every_service_with_a_transport_url_in_its_role_uses_the_message_bus():
+    roles = REPO / "roles"
+    with_url = sorted(name for name in CATALOG
+                      if "_transport_url:" in (roles / name / "defaults" / "main.yml").read_text())
+    assert with_url == cloud.messaging_services(CATALOG, sorted(CATALOG))
+    assert "keystone" not in with_url and "nova" in with_url
+
+
+def test_transport_url_per_service_user_in_the_shared_vhost():
+    settings = {"catalog": CATALOG, "host": "10.0.0.5", "port": 5672, "vhost": "openstack"}
+    assert cloud.transport_url("nova", "p@ss", settings) == "rabbit://nova:p%40ss@10.0.0.5:5672/openstack"
+    assert cloud.transport_url("cinder", "x", dict(settings, host="fd00::5")) == "rabbit://cinder:x@[fd00::5]:5672/openstack"
+    with pytest.raises(AnsibleFilterError, match="nova_messaging_password"):
+        cloud.transport_url("nova", "", settings)
+    with pytest.raises(AnsibleFilterError, match="osapi_wsgi_rabbitmq_host"):
+        cloud.transport_url("nova", "x", dict(settings, host=""))
+
+
+def test_rabbitmq_definitions_hash_the_passwords_the_way_rabbitmq_checks_them():
+    import base64
+    import hashlib
+    import json
+    out = json.loads(cloud.rabbitmq_definitions({"nova": "s3cret", "freezer_api": "x"}, CATALOG, "openstack"))
+    assert [u["name"] for u in out["users"]] == ["freezer", "nova"]
+    assert out["vhosts"] == [{"name": "openstack"}]
+    assert {p["user"] for p in out["permissions"]} == {"freezer", "nova"}
+    raw = base64.b64decode(out["users"][1]["password_hash"])
+    salt, digest = raw[:4], raw[4:]
+    assert digest == hashlib.sha256(salt + b"s3cret").digest()
+    assert "s3cret" not in json.dumps(out)
+    # the same password gives the same file: nothing to import on a re-run
+    assert cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG, "v") == cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG, "v")
+    with pytest.raises(AnsibleFilterError, match="nova_messaging_password"):
+        cloud.rabbitmq_definitions({"nova": ""}, CATALOG, "v")
+
+
+def test_erlang_ip():
+    assert cloud.erlang_ip("127.0.0.15") == "{127,0,0,15}"
+    with pytest.raises(AnsibleFilterError, match="IPv4"):
+        cloud.erlang_ip("::1")
+
+
+def test_peers_sections_use_the_service_user_on_internal_endpoints():
+    layer = cloud.cloud_layer(CATALOG["nova"], "nova", SETTINGS)
+    assert sorted(s for s in layer if s in ("placement", "neutron", "glance", "cinder")) == ["cinder", "glance", "neutron", "placement"]
+    assert layer["placement"]["username"] == "nova" and layer["placement"]["valid_interfaces"] == "internal"
+    assert layer["placement"]["auth_url"] == "http://10.0.0.10/identity"
+    assert layer["cinder"]["catalog_info"] == "volumev3::internalURL"
+    assert cloud.cloud_layer(CATALOG["cinder"], "cinder", SETTINGS)["nova"]["interface"] == "internal"
+    assert "nova" not in cloud.cloud_layer(CATALOG["glance"], "glance", SETTINGS)
 
 
 def test_memcached_servers_forms():
@@ -106,3 +168,8 @@ def test_base_url():
     assert cloud.base_url("https", "api.example", 443) == "https://api.example"
     with pytest.raises(AnsibleFilterError, match="osapi_wsgi_public_address"):
         cloud.base_url("http", "", 80)
+
+
+def test_only_services_that_authenticate_get_a_service_password():
+    assert not cloud.needs_service_password(CATALOG["keystone"], "keystone")
+    assert all(cloud.needs_service_password(CATALOG[name], name) for name in CATALOG if name != "keystone")

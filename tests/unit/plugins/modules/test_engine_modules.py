@@ -6,47 +6,16 @@ import json
 import os
 import pwd
 
-import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.osapi.wsgi.tests.unit.plugins.modules.module_harness import ExitJson, FailJson, run_module
 
 from ansible_collections.osapi.wsgi.plugins.modules import service_files, service_probe, service_units, setup_commands
 
 ME = pwd.getpwuid(os.getuid()).pw_name
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def capture_exit(monkeypatch):
-    """exit_json/fail_json raise instead of printing and exiting (what they get is real)."""
-    def exit_json(self, **kwargs):
-        raise ExitJson(self.remove_values_for_test(kwargs))
-
-    def fail_json(self, msg, **kwargs):
-        kwargs["msg"] = msg
-        raise FailJson(self.remove_values_for_test(kwargs))
-
-    def remove_values_for_test(self, result):
-        # what Ansible does to every module result: values of no_log options are masked
-        return basic.remove_values(result, self.no_log_values)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(basic.AnsibleModule, "remove_values_for_test", remove_values_for_test, raising=False)
-
-
 def run(module, args, expect=ExitJson):
-    with patch_module_args(args), pytest.raises(expect) as raised:
-        module.main()
-    return raised.value.args[0]
+    return run_module(module, args, expect)
 
 
 def test_service_files_writes_compares_and_snapshots(tmp_path):

@@ -3,40 +3,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.osapi.wsgi.tests.unit.plugins.modules.module_harness import ExitJson, FailJson, run_module
 
 from ansible_collections.osapi.wsgi.plugins.modules import wsgi_entrypoint
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
-@pytest.fixture(autouse=True)
-def capture_exit(monkeypatch):
-    """exit_json/fail_json raise instead of printing and exiting (the import itself is real)."""
-    def exit_json(self, **kwargs):
-        raise ExitJson(kwargs)
-
-    def fail_json(self, msg, **kwargs):
-        kwargs["msg"] = msg
-        raise FailJson(kwargs)
-
-    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
-
-
 def run(args, expect=ExitJson):
-    with patch_module_args(args), pytest.raises(expect) as raised:
-        wsgi_entrypoint.main()
-    return raised.value.args[0]
+    return run_module(wsgi_entrypoint, args, expect)
 
 
 def test_success_with_virtualenv(venv):

@@ -17,6 +17,8 @@ Fixtures:
   api_host   parametrizes a test over each host that runs a catalog service (its name)
   cloud      runs python-openstackclient ($OSAPI_CLIENTS) as the scenario's admin through
              keystone's catalog (a clouds.yaml of mode 0600: no password on a command line)
+  read_call_made  whether the tests make an API's catalog read call (not when it needs a
+             worker or the client is blocked)
 
 OSAPI_TEST_MODES ("keystone=mod_wsgi cinder=uwsgi") overrides the modes of the inventory:
 the mode_switch scenario checks the services again after each switch.
@@ -324,6 +326,18 @@ def nodes(scenario: Scenario) -> dict[str, Node]:
 @pytest.fixture(scope="session")
 def node(scenario: Scenario, nodes: dict[str, Node]) -> Node:
     return nodes[scenario.hosts()[0]]
+
+
+def _read_call_made(api: dict) -> bool:
+    """Whether the tests make an API's catalog read call: it has one, and it needs no worker
+    process (read_call_worker) and no client fix (read_call_blocked)."""
+    return bool(api.get("read_call")) and not (api.get("read_call_worker") or api.get("read_call_blocked"))
+
+
+@pytest.fixture(scope="session")
+def read_call_made():
+    """The rule above, for the tests that make or record the catalog's read calls."""
+    return _read_call_made
 
 
 # python-openstackclient of scripts/setup.sh (requirements-clients.txt, $OSAPI_CLIENTS)

@@ -37,8 +37,8 @@ def test_catalog_lists_every_deployed_api_with_public_and_internal_endpoints(sce
         assert interfaces == ["internal", "public"], f"{api['service_type']}: {interfaces} (duplicates break clients)"
 
 
-def test_each_api_answers_its_authenticated_read_call(scenario, cloud):
-    calls = [api for api in registered_apis(scenario) if api.get("read_call") and not (api.get("read_call_worker") or api.get("read_call_blocked"))]
+def test_each_api_answers_its_authenticated_read_call(scenario, cloud, read_call_made):
+    calls = [api for api in registered_apis(scenario) if read_call_made(api)]
     assert calls, "the scenario deploys no API with a read_call in the catalog"
     for api in calls:
         cloud(*api["read_call"].split(), extra_env=api.get("read_call_env"))

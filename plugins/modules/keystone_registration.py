@@ -197,31 +197,28 @@ class Registrar(object):
     def note(self, text):
         self.changes.append(text)
 
-    def project(self, name, domain_id="default"):
-        found = self.identity.find_project(name, domain_id=domain_id)
+    def ensure(self, found, label, create):
+        """found, or what create() makes (None in check mode), noting the creation."""
         if found:
             return found
-        self.note("project %s created" % name)
-        if self.check_mode:
-            return None
-        return self.identity.create_project(name=name, domain_id=domain_id, description="OpenStack services")
+        self.note("%s created" % label)
+        return None if self.check_mode else create()
+
+    def project(self, name, domain_id="default"):
+        return self.ensure(self.identity.find_project(name, domain_id=domain_id), "project %s" % name,
+                           lambda: self.identity.create_project(name=name, domain_id=domain_id,
+                                                                description="OpenStack services"))
 
     def role(self, name):
-        found = self.identity.find_role(name)
-        if found:
-            return found
-        self.note("role %s created" % name)
-        return None if self.check_mode else self.identity.create_role(name=name)
+        return self.ensure(self.identity.find_role(name), "role %s" % name,
+                           lambda: self.identity.create_role(name=name))
 
     def service(self, spec):
-        for found in self.identity.services(type=spec["type"]):
-            if found.name == spec["name"]:
-                return found
-        self.note("service %s (%s) created" % (spec["name"], spec["type"]))
-        if self.check_mode:
-            return None
-        return self.identity.create_service(name=spec["name"], type=spec["type"],
-                                            description=spec.get("description", ""), is_enabled=True)
+        found = [item for item in self.identity.services(type=spec["type"]) if item.name == spec["name"]]
+        return self.ensure(found and found[0], "service %s (%s)" % (spec["name"], spec["type"]),
+                           lambda: self.identity.create_service(name=spec["name"], type=spec["type"],
+                                                                description=spec.get("description", ""),
+                                                                is_enabled=True))
 
     def endpoint(self, service, interface, url, region):
         if service is None:
@@ -241,16 +238,11 @@ class Registrar(object):
                                           region_id=region, is_enabled=True)
 
     def user(self, name, password, domain_id, default_project=None):
-        found = self.identity.find_user(name, domain_id=domain_id)
-        if found:
-            return found
-        self.note("user %s created" % name)
-        if self.check_mode:
-            return None
         attrs = {"name": name, "password": password, "domain_id": domain_id, "is_enabled": True}
         if default_project is not None:
             attrs["default_project_id"] = default_project.id
-        return self.identity.create_user(**attrs)
+        return self.ensure(self.identity.find_user(name, domain_id=domain_id), "user %s" % name,
+                           lambda: self.identity.create_user(**attrs))
 
     def project_role(self, project, user, role, label):
         if None in (project, user, role) or not self.identity.validate_user_has_project_role(project, user, role):
@@ -259,16 +251,13 @@ class Registrar(object):
                 self.identity.assign_project_role_to_user(project, user, role)
 
     def domain(self, spec, admin_role, password):
-        found = self.identity.find_domain(spec["name"])
-        if not found:
-            self.note("domain %s created" % spec["name"])
-            if self.check_mode:
-                if spec.get("admin"):
-                    self.note("user %s created, role admin on domain %s granted" % (spec["admin"], spec["name"]))
-                return
-            found = self.identity.create_domain(name=spec["name"], description=spec.get("description") or "",
-                                                is_enabled=True)
+        found = self.ensure(self.identity.find_domain(spec["name"]), "domain %s" % spec["name"],
+                            lambda: self.identity.create_domain(name=spec["name"], is_enabled=True,
+                                                                description=spec.get("description") or ""))
         if not spec.get("admin"):
+            return
+        if found is None:  # check mode: the domain, and so its admin, do not exist yet
+            self.note("user %s created, role admin on domain %s granted" % (spec["admin"], spec["name"]))
             return
         user = self.user(spec["admin"], password, found.id)
         if user is None or not self.identity.validate_user_has_domain_role(found, user, admin_role):

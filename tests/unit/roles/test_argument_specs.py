@@ -3,6 +3,9 @@
 - each variable in defaults/main.yml is an option of the `main` entry point, with the same
   default (compared as data, Jinja strings included);
 - each option that declares a default appears in defaults/main.yml;
+- a default that is a mapping of five or more lines (a service's config, HAProxy's timeouts)
+  is kept once, in defaults/main.yml: its spec declares no default and its description
+  says where the default is;
 - options without a default are either required or deliberately optional;
 - private variables (__*) never appear in defaults.
 """
@@ -24,6 +27,11 @@ def load(path: pathlib.Path):
         return yaml.safe_load(handle) or {}
 
 
+def structured(value) -> bool:
+    """A default kept only in defaults/main.yml: a mapping of five or more YAML lines."""
+    return isinstance(value, dict) and len(yaml.safe_dump(value).splitlines()) >= 5
+
+
 def test_roles_found():
     assert len(ROLE_DIRS) >= 3, ROLE_DIRS
 
@@ -38,13 +46,18 @@ def test_defaults_match_argument_specs(role: pathlib.Path):
 
     for name, option in specs.items():
         if "default" in option:
+            assert not structured(option["default"]), (
+                f"{role.name}: the default of {name} is a mapping of five or more lines: keep it only in "
+                f"defaults/main.yml and say so in the description")
             assert name in defaults, f"{role.name}: {name} has a default in argument_specs but not in defaults/main.yml"
             assert option["default"] == defaults[name], (
                 f"{role.name}: default of {name} differs: argument_specs={option['default']!r} "
                 f"defaults/main.yml={defaults[name]!r}"
             )
-        else:
-            assert name not in defaults, f"{role.name}: {name} is in defaults/main.yml but its spec has no default"
+        elif name in defaults:
+            assert structured(defaults[name]) and "defaults/main.yml" in option.get("description", ""), (
+                f"{role.name}: {name} is in defaults/main.yml but its spec has no default (only a mapping of "
+                f"five or more lines may leave it out, with a description naming defaults/main.yml)")
         assert option.get("description"), f"{role.name}: {name} has no description"
 
     private = [name for name in defaults if name.startswith("__")]

@@ -30,7 +30,7 @@ if printf '%s\n' "${STAGES[@]}" | grep -qvE '^(lint|build|sanity|unit)$'; then
 fi
 
 stage_lint() {
-  yamllint -s . && ansible-lint --profile production
+  yamllint -s . && python scripts/yaml-repeats.py && ansible-lint --profile production
 }
 
 stage_build() {

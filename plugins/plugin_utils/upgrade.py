@@ -27,8 +27,8 @@ OPEN_PHASES = ("expanding", "nodes")
 PHASES = OPEN_PHASES + ("contracting", "done")
 STATE_FILE = "/etc/ansible/facts.d/osapi_wsgi_upgrade.fact"
 
-_EXACT = re.compile(r"^([0-9]+)\.([0-9]+)\.([0-9]+)$")
-_SERIES = re.compile(r"^([0-9]{4})\.([12])$")
+EXACT_RELEASE = re.compile(r"^([0-9]+)\.([0-9]+)\.([0-9]+)$")
+SERIES_NAME = re.compile(r"^([0-9]{4})\.([12])$")
 
 
 class UpgradeError(Exception):
@@ -37,7 +37,7 @@ class UpgradeError(Exception):
 
 def release(version):
     """(major, minor, patch) of an exact release such as 30.0.0, else None."""
-    match = _EXACT.match(str(version or "").strip())
+    match = EXACT_RELEASE.match(str(version or "").strip())
     return tuple(int(part) for part in match.groups()) if match else None
 
 
@@ -52,7 +52,7 @@ def series(entry, version):
 
 def next_series(name):
     """The series released after this one: 2026.1 -> 2026.2, 2026.2 -> 2027.1."""
-    match = _SERIES.match(str(name))
+    match = SERIES_NAME.match(str(name))
     if not match:
         raise UpgradeError("'%s' is not a series name such as 2026.1" % name)
     year, half = int(match.group(1)), int(match.group(2))
@@ -111,7 +111,8 @@ def check_jump(entry, service, current, target):
                var, allowed_series(old)[0])]
 
 
-def _state(state, service):
+def recorded_state(state, service):
+    """The service's entry of the state file when it names a known phase, else None."""
     value = (state or {}).get(service) if isinstance(state, dict) else None
     return value if isinstance(value, dict) and value.get("phase") in PHASES else None
 
@@ -133,7 +134,7 @@ def upgrade_plan(catalog, service, versions, target, state=None, contract=True):
         return {"errors": ["osapi_wsgi_upgrade_service is '%s' but the inventory has no hosts in group %s."
                            % (service, service)], "lines": []}
     steps = entry.get("upgrade") or {}
-    recorded = _state(state, service)
+    recorded = recorded_state(state, service)
     var = "%s_version" % service
     target = str(target or "")
     releases = sorted(set(str(version) for version in versions.values()))
@@ -210,7 +211,7 @@ def rollback_plan(catalog, service, versions, state=None, hosts=None):
         return {"errors": ["osapi_wsgi_upgrade_service is '%s': set it to a service of the catalog: %s."
                            % (service, ", ".join(sorted(catalog or {})))], "lines": []}
     primary = list(versions)[0] if versions else "the primary"
-    recorded = _state(state, service)
+    recorded = recorded_state(state, service)
     if recorded is None:
         return {"errors": ["%s: no upgrade is recorded on %s (%s): there is nothing to roll back to. A rollback"
                            " goes back to the release an open playbooks/upgrade.yml started from."

@@ -30,7 +30,9 @@ def table(results):
     lines = [START, "", f"Last run: {stamp} (`scripts/test.sh upgrade`).", "",
              "| phase | what moved | requests | failed | req/s | p50 ms | p99 ms | max ms | seconds |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for name, counts in results.items():
+    # the scenario's order (the results file is sorted by name)
+    order = {name: index for index, name in enumerate(PHASES)}
+    for name, counts in sorted(results.items(), key=lambda item: order.get(item[0], len(order))):
         failed = counts.get("other_status_total", 0) + counts.get("connection_errors_total", 0)
         lines.append(f"| {name} | {PHASES.get(name, '')} | {counts['requests']} | {failed} | "
                      f"{counts['requests_per_second']} | {counts['latency_p50_ms']} | {counts['latency_p99_ms']} | "

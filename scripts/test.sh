@@ -9,7 +9,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
-SCENARIOS=(uwsgi mod_wsgi eventlet mode_switch multinode catalog)
+SCENARIOS=(uwsgi mod_wsgi eventlet mode_switch multinode upgrade catalog)
 STAGES=(lint build sanity unit "${SCENARIOS[@]}")
 [ $# -gt 0 ] && STAGES=("$@")
 
@@ -61,11 +61,14 @@ stage_unit() {
 stage_molecule() {
   local rc=0
   rm -f ".cache/faults/$1.json" ".cache/tempest/$1.json"
+  if [ "$1" = upgrade ]; then rm -f .cache/upgrade/results.json; fi
   molecule test -s "$1" || rc=$?
   # the fault cases of the side_effect step (tests/faults/fault_case.py) -> docs/faults.md
   if [ -f ".cache/faults/$1.json" ]; then python scripts/gen-fault-table.py; fi
   # tempest's counts per service (molecule/shared/tests/test_tempest.py) -> docs/tempest.md
   if [ -f ".cache/tempest/$1.json" ]; then python scripts/gen-tempest-doc.py; fi
+  # the upgrade scenario's load figures per phase (molecule/upgrade/side_effect.yml) -> docs/upgrades.md
+  if [ -f ".cache/upgrade/results.json" ] && [ "$1" = upgrade ]; then python scripts/gen-upgrade-doc.py; fi
   [ "$rc" -eq 0 ] || return "$rc"
   # the catalog scenario leaves its per-API results for the support matrix
   if [ "$1" = catalog ]; then python scripts/gen-support-matrix.py && git --no-pager diff --stat docs/support-matrix.md; fi
@@ -94,7 +97,7 @@ run_in_foreground() {
 
 # The catalog scenario (about 20 min; no timing checks, its own container and address)
 # runs in the background beside the other stages, which saves about a third of the run
-# on 2 cores; the multinode scenario (zero-failure load checks) waits until it is done.
+# on 2 cores; the multinode and upgrade scenarios (zero-failure load checks) wait until it is done.
 # OSAPI_TEST_SERIAL=1 runs every stage one after the other.
 background=""
 if [ "${OSAPI_TEST_SERIAL:-0}" != 1 ] && [ ${#STAGES[@]} -gt 1 ] && printf '%s\n' "${STAGES[@]}" | grep -qx catalog; then
@@ -107,7 +110,7 @@ fi
 deferred=()
 for stage in "${STAGES[@]}"; do
   if [ "$stage" = "$background" ]; then continue; fi
-  if [ -n "$background" ] && [ "$stage" = multinode ]; then deferred+=("$stage"); continue; fi
+  if [ -n "$background" ] && { [ "$stage" = multinode ] || [ "$stage" = upgrade ]; }; then deferred+=("$stage"); continue; fi
   run_in_foreground "$stage"
 done
 if [ -n "$background" ]; then

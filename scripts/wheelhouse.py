@@ -13,6 +13,9 @@ records the last refresh; a service refreshed less than --max-age hours
 ago is skipped, so a warm machine spends no time here and a cold one fetches each release
 once. Newer releases on PyPI are picked up at the next refresh.
 
+The releases the upgrade scenario moves between (molecule/upgrade/releases.yml, {service:
+{from, to, from_requires}}) get their wheels too, as `<service>@<version>`.
+
 Usage: python scripts/wheelhouse.py [--dir DIR] [--max-age HOURS] [--jobs N] [SERVICE ...]
 """
 import argparse
@@ -40,6 +43,20 @@ def requirements(service, entry):
     extra = defaults.get(f"{service}_pip_extra_packages") or []
     engine = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "defaults" / "main.yml").read_text())
     return [entry["package"] + version] + list(engine["osapi_wsgi_pip_cloud_packages"]) + list(extra)
+
+
+def scenario_releases(catalog):
+    """{<service>@<version>: requirements} of the releases the upgrade scenario moves between."""
+    path = REPO / "molecule" / "upgrade" / "releases.yml"
+    releases = yaml.safe_load(path.read_text()) if path.exists() else {}
+    out = {}
+    for service, moves in (releases or {}).items():
+        if service in catalog:
+            base = requirements(service, catalog[service])[1:]
+            out[f"{service}@{moves['from']}"] = [f"{catalog[service]['package']}=={moves['from']}", *base,
+                                                 *moves.get("from_requires", [])]
+            out[f"{service}@{moves['to']}"] = [f"{catalog[service]['package']}=={moves['to']}", *base]
+    return out
 
 
 IMAGE = "localhost/osapi-wsgi-debian:bookworm"
@@ -101,6 +118,8 @@ def main():
     start = time.monotonic()
     failed = 0
     reqs = {name: requirements(name, catalog[name]) for name in (args.services or catalog)}
+    reqs.update({name: wanted for name, wanted in scenario_releases(catalog).items()
+                 if name.split("@")[0] in (args.services or catalog)})
     stale = [name for name in reqs if not is_fresh(wheelhouse, name, reqs[name], args.max_age)]
     if stale:
         try:

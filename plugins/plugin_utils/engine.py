@@ -44,7 +44,7 @@ SETTINGS = {
     "uwsgi_overrides": {}, "uwsgi_http_socket": False, "primary_host": None, "extra_config_files": {},
     "url_prefixes": {}, "entrypoints": {}, "config": {}, "config_overrides": {},
 }
-PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": []}
+PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": [], "skip_commands": []}
 
 
 class EngineError(Exception):
@@ -170,7 +170,8 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "connect_address": connect,
         "pip_extra": values["pip_extra_packages"], "uwsgi_overrides": values["uwsgi_overrides"],
         "uwsgi_http_socket": bool(values["uwsgi_http_socket"]),
-        "commands": values["commands"],
+        # playbooks/upgrade.yml and rollback.yml leave out the commands their steps replace
+        "commands": [cmd for cmd in values["commands"] if cmd.get("name") not in (values["skip_commands"] or [])],
         "primary": values["primary_host"] or inventory_hostname,
         "primary_dirs": values["primary_dirs"], "extra_config_files": values["extra_config_files"],
         "venv_files": values["venv_files"],

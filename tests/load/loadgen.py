@@ -57,6 +57,15 @@ def read_headers(path: str | None) -> dict[str, str]:
     return headers
 
 
+def percentile_ms(values: list[float], pct: float) -> float:
+    """The pct-th percentile (nearest rank) of latencies in seconds, in milliseconds."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * pct // 100))
+    return round(1000 * ordered[int(rank) - 1], 1)
+
+
 class Stats:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -67,6 +76,7 @@ class Stats:
         self.errors: list[dict] = []
         self.latency_max = 0.0
         self.latency_sum = 0.0
+        self.latencies: list[float] = []
 
     def claim(self, limit: int) -> bool:
         with self.lock:
@@ -79,6 +89,7 @@ class Stats:
         with self.lock:
             self.latency_sum += elapsed
             self.latency_max = max(self.latency_max, elapsed)
+            self.latencies.append(elapsed)
             if status is not None:
                 self.status[status] += 1
                 self.per_url[url][str(status)] += 1
@@ -190,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         "requests_per_second": round(done / elapsed, 1) if elapsed else 0,
         "latency_avg_ms": round(1000 * stats.latency_sum / done, 1) if done else 0,
         "latency_max_ms": round(1000 * stats.latency_max, 1),
+        "latency_p50_ms": percentile_ms(stats.latencies, 50),
+        "latency_p99_ms": percentile_ms(stats.latencies, 99),
         "concurrency": args.concurrency,
         "keepalive": args.keepalive,
     }

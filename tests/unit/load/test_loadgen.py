@@ -69,3 +69,14 @@ def test_connection_errors_are_counted(tmp_path):
     loadgen.main(["--url", "http://127.0.0.1:9/", "--max-requests", "3", "--duration", "5", "--output", str(out)])
     result = json.loads(out.read_text())
     assert result["connection_errors_total"] == 3 and result["ok"] == 0
+
+
+@pytest.mark.parametrize("values,pct,expected", [
+    ([], 99, 0.0),
+    ([0.25], 99, 250.0),
+    ([i / 1000 for i in range(1, 101)], 99, 99.0),
+    ([i / 1000 for i in range(1, 101)], 50, 50.0),
+    ([0.001] * 98 + [2.0, 3.0], 99, 2000.0),
+])
+def test_percentiles_are_nearest_rank_in_milliseconds(values, pct, expected):
+    assert loadgen.percentile_ms(values, pct) == expected

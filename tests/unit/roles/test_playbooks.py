@@ -1,4 +1,5 @@
-"""playbooks/rolling.yml and playbooks/deploy.yml take the deploy order from the catalog."""
+"""playbooks/rolling.yml and playbooks/deploy.yml take the deploy order from the catalog;
+upgrade.yml and rollback.yml move nodes like rolling.yml."""
 from __future__ import annotations
 
 import pathlib
@@ -24,6 +25,18 @@ def test_both_playbooks_read_the_deploy_order_from_the_catalog():
     assert rolling["any_errors_fatal"] is True
 
 
-def test_deploy_ends_with_haproxy():
+def test_deploy_puts_haproxy_before_the_apis():
+    # the services registered in keystone's catalog reach keystone through HAProxy
     plays = load("deploy.yml")
-    assert plays[-1]["roles"][0]["role"] == "osapi.wsgi.haproxy"
+    roles = [play.get("roles", [{}])[0].get("role") for play in plays]
+    api_play = next(index for index, play in enumerate(plays) if ORDER in str(play.get("tasks")))
+    assert roles.index("osapi.wsgi.backends") < roles.index("osapi.wsgi.haproxy") < api_play == len(plays) - 1
+
+
+def test_upgrade_and_rollback_move_one_node_at_a_time_through_the_shared_drain_steps():
+    for name in ("upgrade.yml", "rollback.yml", "rolling.yml"):
+        text = (PLAYBOOKS / name).read_text()
+        assert "tasks/node_drain.yml" in text and "tasks/node_ready.yml" in text, name
+    for name in ("upgrade.yml", "rollback.yml"):
+        moving = [play for play in load(name) if "one by one" in play["name"]]
+        assert moving and all(play["serial"] == 1 for play in moving), name

@@ -1,0 +1,58 @@
+"""Put the upgrade scenario's load figures into docs/upgrades.md.
+
+Input: .cache/upgrade/results.json, written by molecule/upgrade/side_effect.yml (per phase:
+requests, ok, other statuses, connection errors, seconds, req/s, p50/p99/max latency, from
+tests/load/loadgen.py). The table between the two markers of docs/upgrades.md is replaced;
+the rest of the page is left as it is. scripts/test.sh runs this after the upgrade stage.
+Usage: python scripts/gen-upgrade-doc.py
+"""
+import datetime
+import json
+import pathlib
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+RESULTS = REPO / ".cache" / "upgrade" / "results.json"
+DOC = REPO / "docs" / "upgrades.md"
+START, END = "<!-- upgrade-results:start -->", "<!-- upgrade-results:end -->"
+PHASES = {
+    "fault": "placement upgrade that fails on the second node (every node back on the old release)",
+    "keystone-upgrade": "keystone 29 to 30, stopped before the contract step",
+    "placement-upgrade": "placement 15 to 16 (resuming the failed run), stopped before the contract steps",
+    "keystone-rollback": "one keystone node back to 29",
+    "keystone-finish": "keystone: that node to 30 again, then `db_sync --contract`",
+    "placement-finish": "placement: `db online_data_migrations`",
+}
+
+
+def table(results):
+    stamp = datetime.datetime.fromtimestamp(RESULTS.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [START, "", f"Last run: {stamp} (`scripts/test.sh upgrade`).", "",
+             "| phase | what moved | requests | failed | req/s | p50 ms | p99 ms | max ms | seconds |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    # the scenario's order (the results file is sorted by name)
+    order = {name: index for index, name in enumerate(PHASES)}
+    for name, counts in sorted(results.items(), key=lambda item: order.get(item[0], len(order))):
+        failed = counts.get("other_status_total", 0) + counts.get("connection_errors_total", 0)
+        lines.append(f"| {name} | {PHASES.get(name, '')} | {counts['requests']} | {failed} | "
+                     f"{counts['requests_per_second']} | {counts['latency_p50_ms']} | {counts['latency_p99_ms']} | "
+                     f"{counts['latency_max_ms']} | {counts['seconds']} |")
+    return "\n".join(lines + ["", END])
+
+
+def main():
+    if not RESULTS.exists():
+        print(f"{RESULTS} is missing: run the upgrade scenario first", file=sys.stderr)
+        return 1
+    text = DOC.read_text()
+    if START not in text or END not in text:
+        print(f"{DOC} has no {START} ... {END} section", file=sys.stderr)
+        return 1
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    DOC.write_text(head + table(json.loads(RESULTS.read_text())) + tail)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -59,6 +59,43 @@ def socket_path(api):
     return "/run/%s/%s.sock" % (api["name"], api["name"])
 
 
+def fifo_path(api):
+    """uWSGI's master FIFO of one API (in the unit's runtime directory, the service user's)."""
+    return "/run/%s/master.fifo" % api["name"]
+
+
+CHAIN_RELOAD_PATH = "/usr/local/lib/osapi-wsgi/uwsgi-chain-reload"
+# A uWSGI unit's ExecReload: a chain reload (lazy-apps) replaces the workers one at a time,
+# each new one loading the application before the next old one stops, so a warm worker
+# always serves; the script returns once no worker of before the reload is left, so that
+# `systemctl reload` (and the health check after it) see the new code serving.
+CHAIN_RELOAD_TEXT = "#!/bin/sh\n" + HEADER + """# uwsgi-chain-reload MASTER_PID FIFO [SECONDS]: chain-reload a uWSGI master through its
+# master FIFO and wait until every worker it had before has gone (osapi.wsgi).
+set -eu
+master=$1 fifo=$2 limit=${3:-80}
+workers() {
+  for status in /proc/[0-9]*/status; do
+    if grep -q "^PPid:[[:space:]]*$master\\$" "$status" 2>/dev/null; then
+      dir=${status%/status}; echo "${dir#/proc/}"
+    fi
+  done
+}
+old=$(workers)
+printf c > "$fifo"
+waited=0
+while [ "$waited" -lt $((limit * 2)) ]; do
+  left=""
+  for pid in $old; do
+    if [ -d "/proc/$pid" ] && grep -q "^PPid:[[:space:]]*$master\\$" "/proc/$pid/status" 2>/dev/null; then left="$left $pid"; fi
+  done
+  if [ -z "$left" ]; then exit 0; fi
+  sleep 0.5; waited=$((waited + 1))
+done
+echo "uWSGI master $master: workers$left still running ${limit}s after the chain reload" >&2
+exit 1
+"""
+
+
 def uwsgi_options(svc, api, host):
     """The [uwsgi] section of one API: the engine's base options, then the http-socket
     tunables, osapi_wsgi_uwsgi_options, <service>_uwsgi_overrides, and what the engine
@@ -70,7 +107,7 @@ def uwsgi_options(svc, api, host):
     options.update(host.get("uwsgi_options") or {})
     options.update(svc.get("uwsgi_overrides") or {})
     options.update({"virtualenv": svc["venv"], "chown-socket": "%s:%s" % (svc["user"], host["apache_group"]),
-                    "procname-prefix-spaced": api["name"]})
+                    "procname-prefix-spaced": api["name"], "master-fifo": fifo_path(api)})
     if svc["uwsgi_http_socket"]:
         # HTTP on the unix socket, for mod_proxy_http, which streams chunked request bodies
         # (mod_proxy_uwsgi answers 411 to them); the app is mounted at its prefix
@@ -99,7 +136,8 @@ def unit_text(svc, api, host):
     lines.append("WorkingDirectory=%s\n" % svc["lib_dir"])
     if uwsgi:
         lines += ["ExecStart=%s --ini %s/uwsgi/%s.ini\n" % (host["uwsgi_binary"], svc["etc_dir"], api["name"]),
-                  "ExecReload=/bin/kill -HUP $MAINPID\n",
+                  "# a chain reload: one worker at a time, a warm one always serving\n",
+                  "ExecReload=%s $MAINPID %s\n" % (CHAIN_RELOAD_PATH, fifo_path(api)),
                   "# die-on-term: SIGTERM stops uWSGI (its master kills the workers gracefully).\n",
                   "KillSignal=SIGTERM\n", "KillMode=mixed\n"]
     else:
@@ -249,7 +287,9 @@ def serve_entries(svc, host):
     unit (eventlet) or mod_wsgi script, and Apache's files."""
     out = []
     if svc["mode"] == "uwsgi":
-        out.append(directory("%s/uwsgi" % svc["etc_dir"], "root", svc["group"], "0750"))
+        out += [directory("%s/uwsgi" % svc["etc_dir"], "root", svc["group"], "0750"),
+                directory(CHAIN_RELOAD_PATH.rsplit("/", 1)[0]),
+                entry(CHAIN_RELOAD_PATH, CHAIN_RELOAD_TEXT, mode="0755")]
     if svc["mode"] == "mod_wsgi":
         out.append(directory("%s/wsgi" % svc["venv"]))
     for api in svc["apis"]:
@@ -389,9 +429,14 @@ def serve_plan(svc, files, changed, app_changed, probe):
     for name in files["units"]:
         inputs = [item["path"] for item in entries if item.get("unit") == name]
         state = units_state.get(name) or {}
-        restart = bool(app_changed) or any(path in changed for path in inputs)
-        if restart or state.get("active") != "active" or state.get("enabled") != "enabled":
-            units.append({"name": name, "state": "restarted" if restart else "started", "enabled": True})
+        restart = any(path in changed for path in inputs)
+        running = state.get("active") == "active" and state.get("enabled") == "enabled"
+        if restart or not running or app_changed:
+            # a running uWSGI whose own files are unchanged takes a new application (config,
+            # code) with a chain reload, without a stall; the rest restart
+            reload = app_changed and running and not restart and svc["mode"] == "uwsgi"
+            units.append({"name": name, "enabled": True,
+                          "state": "reloaded" if reload else "restarted" if restart or app_changed else "started"})
     apache_changed = any(item["path"] in changed for item in entries if item.get("apache"))
     modules_missing = any(not exists.get(path, False) for path in files["apache_enabled"])
     status_wrong = exists.get(files["apache_status"], False) != bool(files.get("server_status", False))

@@ -196,6 +196,12 @@ def test_serve_plan_restarts_what_changed_and_checks_first():
     plan = files.serve_plan(svc, out, ["/etc/keystone/keystone.conf", "/etc/systemd/system/keystone-api.service"],
                             False, probe)
     assert plan["units"][0]["state"] == "restarted" and plan["daemon_reload"]
+    # a new application (config, code) in a running uWSGI whose own files are unchanged:
+    # a chain reload (its ExecReload), no restart; a stopped unit restarts
+    plan = files.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], False, probe)
+    assert plan["units"] == [{"name": "keystone-api", "state": "reloaded", "enabled": True}]
+    assert plan["check_entrypoints"] and plan["health_check"]
+    assert files.serve_plan(svc, out, [], True, probe)["units"][0]["state"] == "reloaded"
     # a stopped unit is started, and checked first
     probe["units"]["keystone-api"] = {"active": "failed", "enabled": "enabled"}
     plan = files.serve_plan(svc, out, [], False, probe)
@@ -260,3 +266,15 @@ def test_ports_left_to_the_operator():
     serve = by_path(files.service_files(service(), host(apache_manage_ports=False))["serve"])
     assert "/etc/apache2/ports.conf" not in serve and "/etc/apache2/sites-enabled/000-default.conf" not in serve
     assert "/etc/apache2/sites-available/osapi-wsgi.conf" in serve
+
+
+def test_uwsgi_units_reload_by_chain_through_the_master_fifo():
+    svc = service()
+    out = files.service_files(svc, host())
+    by_path = {item["path"]: item for item in out["serve"]}
+    unit = by_path["/etc/systemd/system/keystone-api.service"]["content"]
+    ini = by_path["/etc/keystone/uwsgi/keystone-api.ini"]["content"]
+    assert "ExecReload=%s $MAINPID /run/keystone-api/master.fifo\n" % files.CHAIN_RELOAD_PATH in unit
+    assert "master-fifo = /run/keystone-api/master.fifo\n" in ini and "lazy-apps = true\n" in ini
+    script = by_path[files.CHAIN_RELOAD_PATH]
+    assert script["mode"] == "0755" and script["content"].startswith("#!/bin/sh\n")

@@ -17,7 +17,7 @@ def blocks(path, size):
         lines = [(number, text.strip()) for number, text in enumerate(handle, 1)]
     lines = [(n, t) for n, t in lines if t and not t.startswith("#") and t != "---"]
     for start in range(len(lines) - size + 1):
-        yield tuple(t for _, t in lines[start:start + size]), lines[start][0]
+        yield tuple(text for number, text in lines[start:start + size]), lines[start][0]
 
 
 def main():

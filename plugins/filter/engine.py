@@ -36,6 +36,7 @@ class FilterModule(object):
             "host_apis": engine.host_apis,
             "check_service": engine.check_service,
             "registry_entry": engine.registry_entry,
+            "venv_dir": engine.venv_dir,
             "haproxy_services": engine.haproxy_services,
             "haproxy_backends": engine.haproxy_backends,
             "haproxy_node_servers": engine.haproxy_node_servers,

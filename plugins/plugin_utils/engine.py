@@ -12,6 +12,7 @@ naming the variable to change and how.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 try:
@@ -349,12 +350,34 @@ def _check_ports(svc, others, http_port):
     return []
 
 
-def registry_entry(svc):
-    """What the host's registry records of a deployed service (read by host_apis)."""
-    return {"mode": svc["mode"],
-            "apis": [{"name": api["name"], "prefix": api["prefix"],
-                      "port": api["port"] if svc["mode"] == "eventlet" and api.get("standalone") else None}
-                     for api in svc["apis"]]}
+def registry_entry(svc, venv_dir=None, switched=None, previous=None):
+    """What the host's registry records of a deployed service (read by host_apis): its mode,
+    its APIs, the venv its stable path serves and the previous venvs kept (from this run's
+    osapi.wsgi.venv_switch result, else from the previous entry)."""
+    out = {"mode": svc["mode"],
+           "apis": [{"name": api["name"], "prefix": api["prefix"],
+                     "port": api["port"] if svc["mode"] == "eventlet" and api.get("standalone") else None}
+                    for api in svc["apis"]]}
+    if venv_dir:
+        out.update({"venv": venv_dir, "version": venv_dir.rsplit("/", 1)[-1][len(svc["name"]) + 1:]})
+        if switched and "kept" in switched:
+            out["venvs_kept"] = list(switched["kept"])
+        elif previous and "venvs_kept" in previous:
+            out["venvs_kept"] = list(previous["venvs_kept"])
+    return out
+
+
+EXACT_VERSION = re.compile(r"^(==)?([0-9][0-9A-Za-z.+!-]*)$")
+
+
+def venv_dir(svc, pip_key):
+    """The versioned venv of a service's release: <venv>-<version> when the version is exact
+    (keystone 30.0.0 -> /opt/openstack/keystone-30.0.0), else <venv>-r<first 10 hex digits
+    of the install key's SHA-1> (an open or empty version: what pip picked for these
+    requirements stays in its own venv). The stable path <venv> is a symlink to it."""
+    match = EXACT_VERSION.match(str(svc.get("version") or "").strip())
+    tag = match.group(2) if match else "r" + hashlib.sha1(str(pip_key).encode("utf-8")).hexdigest()[:10]
+    return "%s-%s" % (svc["venv"], tag)
 
 
 def haproxy_backends(catalog, services, groups, hostvars, service_groups=None):

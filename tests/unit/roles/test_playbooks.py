@@ -34,9 +34,11 @@ def test_deploy_puts_haproxy_before_the_apis():
 
 
 def test_upgrade_and_rollback_move_one_node_at_a_time_through_the_shared_drain_steps():
-    for name in ("upgrade.yml", "rollback.yml", "rolling.yml"):
+    for name in ("rolling.yml", "tasks/node_release.yml"):
         text = (PLAYBOOKS / name).read_text()
-        assert "tasks/node_drain.yml" in text and "tasks/node_ready.yml" in text, name
+        assert "node_drain.yml" in text and "node_ready.yml" in text, name
+    for name in ("upgrade.yml", "rollback.yml"):
+        assert "tasks/node_release.yml" in (PLAYBOOKS / name).read_text(), name
     for name in ("upgrade.yml", "rollback.yml"):
         moving = [play for play in load(name) if "one by one" in play["name"]]
         assert moving and all(play["serial"] == 1 for play in moving), name

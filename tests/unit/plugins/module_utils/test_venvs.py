@@ -1,0 +1,98 @@
+"""Versioned venvs behind a stable symlink (venvs.py, module osapi.wsgi.venv_switch), on real
+venvs in a temporary directory: pip check, the atomic switch, the migration of a plain venv
+directory, the venvs kept and removed, check mode, and the engine's naming (venv_dir)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.osapi.wsgi.plugins.module_utils import venvs
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """One real venv (with pip) and a fake installed distribution, copied for each release."""
+    path = tmp_path_factory.mktemp("template") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+    return path
+
+
+def release(root, name, template, version):
+    """<root>/<name>-<version>: a copy of the template venv with keystone <version> 'installed'."""
+    path = root / ("%s-%s" % (name, version) if version else name)
+    shutil.copytree(template, path, symlinks=True)
+    site = next(path.glob("lib/python*/site-packages"))
+    (site / ("keystone-%s.dist-info" % (version or "28.0.0"))).mkdir()
+    return path
+
+
+def test_switch_links_atomically_keeps_one_and_removes_older(tmp_path, template):
+    stable = str(tmp_path / "keystone")
+    r29, r30, r31 = (str(release(tmp_path, "keystone", template, v)) for v in ("29.0.0", "30.0.0", "31.0.0"))
+    first = venvs.switch(stable, r29, keep=1, package="keystone")
+    assert first["changed"] and first["previous"] is None and os.readlink(stable) == "keystone-29.0.0"
+    assert "No broken requirements" in first["pip_check"]
+    again = venvs.switch(stable, r29, keep=1)
+    assert not again["changed"] and again["kept"] == []
+    second = venvs.switch(stable, r30, keep=1)
+    assert second["previous"] == r29 and second["kept"] == [r29] and os.readlink(stable) == "keystone-30.0.0"
+    third = venvs.switch(stable, r31, keep=1)
+    assert third["kept"] == [r30] and third["removed"] == [r29] and not os.path.exists(r29)
+    # back to the kept release: a switch, nothing installed; the newer one is kept in turn
+    back = venvs.switch(stable, r30, keep=1)
+    assert back["changed"] and os.readlink(stable) == "keystone-30.0.0" and back["kept"] == [r31]
+    assert venvs.active(stable) == r30 and not os.path.lexists(stable + ".osapi-new")
+
+
+def test_a_plain_venv_directory_is_moved_aside_under_its_version(tmp_path, template):
+    stable = tmp_path / "keystone"
+    release(tmp_path, "keystone", template, "")  # the layout before versioned venvs
+    r30 = str(release(tmp_path, "keystone", template, "30.0.0"))
+    result = venvs.switch(str(stable), r30, keep=1, package="keystone")
+    assert result["migrated"] == str(tmp_path / "keystone-28.0.0") and result["kept"] == [result["migrated"]]
+    assert stable.is_symlink() and os.path.isdir(result["migrated"])
+
+
+def test_failed_pip_check_or_no_venv_switches_nothing(tmp_path, template):
+    stable = str(tmp_path / "keystone")
+    r29, r30 = (str(release(tmp_path, "keystone", template, v)) for v in ("29.0.0", "30.0.0"))
+    venvs.switch(stable, r29)
+    site = next((tmp_path / "keystone-30.0.0").glob("lib/python*/site-packages"))
+    broken = site / "broken-1.0.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 1.0\n"
+                                     "Requires-Dist: no-such-dependency-osapi\n")
+    with pytest.raises(venvs.VenvError, match="pip check failed .* nothing was switched"):
+        venvs.switch(stable, r30)
+    with pytest.raises(venvs.VenvError, match="not a venv"):
+        venvs.switch(stable, str(tmp_path / "keystone-32.0.0"))
+    assert os.readlink(stable) == "keystone-29.0.0"
+
+
+def test_check_mode_reports_without_changing(tmp_path, template):
+    stable = str(tmp_path / "keystone")
+    r29, r30 = (str(release(tmp_path, "keystone", template, v)) for v in ("29.0.0", "30.0.0"))
+    venvs.switch(stable, r29)
+    result = venvs.switch(stable, r30, check_mode=True)
+    assert result["changed"] and os.readlink(stable) == "keystone-29.0.0"
+    assert venvs.switch(stable, str(tmp_path / "keystone-31.0.0"), check_mode=True)["changed"]
+
+
+def test_venv_dir_names_exact_versions_and_hashes_the_rest():
+    svc = {"name": "keystone", "venv": "/opt/openstack/keystone"}
+    assert engine.venv_dir(dict(svc, version="30.0.0"), "k") == "/opt/openstack/keystone-30.0.0"
+    assert engine.venv_dir(dict(svc, version="==30.0.0"), "k") == "/opt/openstack/keystone-30.0.0"
+    open_version = engine.venv_dir(dict(svc, version=">=29"), "keystone>=29 pymemcache")
+    assert open_version.startswith("/opt/openstack/keystone-r") and len(open_version) == len("/opt/openstack/keystone-r") + 10
+    assert engine.venv_dir(dict(svc, version=""), "a") != engine.venv_dir(dict(svc, version=""), "b")
+    entry = engine.registry_entry({"name": "keystone", "mode": "uwsgi", "apis": []}, "/opt/openstack/keystone-30.0.0",
+                                  {"kept": ["/opt/openstack/keystone-29.0.0"]})
+    assert entry["version"] == "30.0.0" and entry["venvs_kept"] == ["/opt/openstack/keystone-29.0.0"]
+    later = engine.registry_entry({"name": "keystone", "mode": "uwsgi", "apis": []}, "/opt/openstack/keystone-30.0.0",
+                                  {}, entry)
+    assert later == entry

@@ -66,6 +66,9 @@ ROWS = {
     # keystone's per-process cache: fast, but a revoked token stays valid in the other workers
     "dict": ({"keystone_cache_backend": "oslo_cache.dict"}, "keystone", "defaults"),
     "mod_wsgi": ({"keystone_wsgi_mode": "mod_wsgi"}, "keystone", "defaults"),
+    # gunicorn (gthread workers, 2 x 1 thread like the defaults) on its unix socket behind mod_proxy_http
+    "gunicorn": ({"keystone_wsgi_mode": "gunicorn"}, "keystone", "defaults"),
+    "gunicorn-t4": ({"keystone_wsgi_mode": "gunicorn", "keystone_wsgi_threads": 4}, "keystone", "defaults"),
     # other memcached clients for keystone's cache (oslo.cache backends; run.sh puts their
     # wheels in the wheelhouse), and more workers to hide the round trips to memcached
     "pymemcache": ({"keystone_cache_backend": "dogpile.cache.pymemcache",

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover - the controller needs it (requirements-
 
 from ansible_collections.osapi.wsgi.plugins.module_utils.entrypoint import EntrypointError, parse_entrypoint
 
-MODES = ("uwsgi", "mod_wsgi", "eventlet")
+MODES = ("uwsgi", "mod_wsgi", "gunicorn", "eventlet")
 WILDCARDS = ("0.0.0.0", "::")
 LOOPBACK = "127.0.0.1"
 # what a health check accepts from an API; token_required APIs also answer 401 to GET <prefix>/
@@ -35,6 +35,7 @@ _RELEASE = r"[0-9][0-9A-Za-z.*+!-]*"
 _VERSION = re.compile(r"^(%s?%s(,\s*%s%s)*)?$" % (_OP, _RELEASE, _OP, _RELEASE))
 _PREFIX = re.compile(r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$")
 _API_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----")
 _PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
@@ -45,6 +46,10 @@ SETTINGS = {
     "uwsgi_overrides": {}, "uwsgi_http_socket": False, "primary_host": None, "extra_config_files": {},
     "url_prefixes": {}, "entrypoints": {}, "config": {}, "config_overrides": {},
 }
+# The Debian releases osapi.wsgi is tested on (roles/osapi_wsgi/vars/Debian_<major>.yml)
+DEBIAN_RELEASES = {"12": "bookworm", "13": "trixie"}
+# gunicorn settings the engine writes itself (files.gunicorn_settings): not operator options
+GUNICORN_ENGINE_SETTINGS = ("wsgi_app", "bind", "umask", "raw_env", "proc_name", "when_ready")
 PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": [], "skip_commands": []}
 
 
@@ -188,15 +193,24 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
 
 def supported_modes(svc):
     """The modes the service can run in: eventlet only when every API has a standalone server."""
-    return ["uwsgi", "mod_wsgi"] + (["eventlet"] if all(api.get("standalone") for api in svc["apis"]) else [])
+    return ["uwsgi", "mod_wsgi", "gunicorn"] + (["eventlet"] if all(api.get("standalone") for api in svc["apis"]) else [])
 
 
-def check_shared(settings, os_family="Debian"):
-    """The collection-wide settings (osapi_wsgi_*), keys without the prefix."""
+def supported_releases():
+    return " and ".join("Debian %s (%s)" % item for item in sorted(DEBIAN_RELEASES.items()))
+
+
+def check_shared(settings, os_family="Debian", distribution="Debian", major=None):
+    """The collection-wide settings (osapi_wsgi_*), keys without the prefix, and the host's
+    platform (os_family, distribution and its major version, as Ansible's facts name them)."""
     errors = []
     value = settings.get
     if os_family != "Debian":
-        errors.append("osapi.wsgi supports Debian-family hosts (tested on Debian 12); this host is %s." % os_family)
+        errors.append("osapi.wsgi supports Debian-family hosts (tested on %s); this host is %s."
+                      % (supported_releases(), os_family))
+    elif distribution == "Debian" and major is not None and str(major) not in DEBIAN_RELEASES:
+        errors.append("osapi.wsgi supports %s; this host runs Debian %s. Upgrade it, or deploy to a supported"
+                      " release." % (supported_releases(), major))
     if value("mode") not in MODES:
         errors.append("osapi_wsgi_mode is '%s': set it to one of %s." % (value("mode"), ", ".join(MODES)))
     if not _is_ip(value("listen_address", "")):
@@ -215,6 +229,13 @@ def check_shared(settings, os_family="Debian"):
                       " e.g. {DEFAULT: {debug: true}}.")
     if not isinstance(value("uwsgi_options", {}), dict):
         errors.append("osapi_wsgi_uwsgi_options must be a mapping of uWSGI option names to values.")
+    gunicorn = value("gunicorn_options", {})
+    if not isinstance(gunicorn, dict) or not all(_IDENTIFIER.match(str(key)) for key in gunicorn):
+        errors.append("osapi_wsgi_gunicorn_options must be a mapping of gunicorn setting names to values,"
+                      " e.g. {timeout: 120, max_requests: 2000}.")
+    elif set(gunicorn) & set(GUNICORN_ENGINE_SETTINGS):
+        errors.append("osapi_wsgi_gunicorn_options sets %s: the engine writes those itself (socket, entrypoint,"
+                      " environment); leave them out." % ", ".join(sorted(set(gunicorn) & set(GUNICORN_ENGINE_SETTINGS))))
     if value("tls_enabled") and not (_PEM_CERT.search(str(value("tls_certificate") or ""))
                                      and _PEM_KEY.search(str(value("tls_private_key") or ""))):
         errors.append("osapi_wsgi_tls_enabled is true: set osapi_wsgi_tls_certificate to the PEM certificate"

@@ -26,6 +26,8 @@ from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import EngineErr
 HEADER = "#\n# Ansible managed\n#\n"
 WILDCARDS = ("0.0.0.0", "::")
 UNIT_DIR = "/etc/systemd/system"
+# the modes that run one systemd unit per API (mod_wsgi runs in Apache)
+UNIT_MODES = ("uwsgi", "gunicorn", "eventlet")
 
 
 def ini_value(value):
@@ -65,12 +67,16 @@ def fifo_path(api):
 
 
 CHAIN_RELOAD_PATH = "/usr/local/lib/osapi-wsgi/uwsgi-chain-reload"
-# A uWSGI unit's ExecReload: a chain reload (lazy-apps) replaces the workers one at a time,
-# each new one loading the application before the next old one stops, so a warm worker
-# always serves; the script returns once no worker of before the reload is left, so that
-# `systemctl reload` (and the health check after it) see the new code serving.
-CHAIN_RELOAD_TEXT = "#!/bin/sh\n" + HEADER + """# uwsgi-chain-reload MASTER_PID FIFO [SECONDS]: chain-reload a uWSGI master through its
-# master FIFO and wait until every worker it had before has gone (osapi.wsgi).
+# The ExecReload of a uWSGI or gunicorn unit. uWSGI: a chain reload (lazy-apps) replaces the
+# workers one at a time, each new one loading the application before the next old one stops,
+# so a warm worker always serves. gunicorn: SIGHUP starts a new set of workers (each loads
+# the application anew) and stops the old ones gracefully. Either way the script returns
+# once no worker of before the reload is left, so that `systemctl reload` (and the health
+# check after it) see the new code serving. (Its name is from when only uWSGI used it: the
+# unit files that name it stay unchanged.)
+CHAIN_RELOAD_TEXT = "#!/bin/sh\n" + HEADER + """# uwsgi-chain-reload MASTER_PID FIFO|HUP [SECONDS]: chain-reload a uWSGI master through
+# its master FIFO (or send a gunicorn arbiter SIGHUP) and wait until every worker it had
+# before has gone (osapi.wsgi).
 set -eu
 master=$1 fifo=$2 limit=${3:-80}
 workers() {
@@ -81,7 +87,7 @@ workers() {
   done
 }
 old=$(workers)
-printf c > "$fifo"
+if [ "$fifo" = HUP ]; then kill -HUP "$master"; else printf c > "$fifo"; fi
 waited=0
 while [ "$waited" -lt $((limit * 2)) ]; do
   left=""
@@ -91,7 +97,7 @@ while [ "$waited" -lt $((limit * 2)) ]; do
   if [ -z "$left" ]; then exit 0; fi
   sleep 0.5; waited=$((waited + 1))
 done
-echo "uWSGI master $master: workers$left still running ${limit}s after the chain reload" >&2
+echo "master $master: workers$left still running ${limit}s after the reload" >&2
 exit 1
 """
 
@@ -119,20 +125,67 @@ def uwsgi_options(svc, api, host):
     return options
 
 
+def gunicorn_conf_path(svc, api):
+    return "%s/gunicorn/%s.conf.py" % (svc["etc_dir"], api["name"])
+
+
+def gunicorn_socket_path(api):
+    return "/run/%s/gunicorn.sock" % api["name"]
+
+
+# gunicorn's settings for every API before osapi_wsgi_gunicorn_options: threaded workers (a
+# long request, e.g. an image upload, does not count against the timeout, which only checks
+# that a worker's main loop lives), workers recycled after about 10000 requests (the jitter
+# keeps them from recycling at once), 80 s for a graceful stop (uWSGI's worker-reload-mercy),
+# no access log (Apache writes it), errors to the journal.
+GUNICORN_BASE = {"worker_class": "gthread", "timeout": 60, "graceful_timeout": 80, "max_requests": 10000,
+                 "max_requests_jitter": 1000, "accesslog": None, "errorlog": "-"}
+
+
+def gunicorn_settings(svc, api, host):
+    """The settings of one API's gunicorn.conf.py: the engine's base, the workers and threads
+    of the service, osapi_wsgi_gunicorn_options, then what the engine decides itself (the
+    entrypoint, the unix socket, its mode, the process name, SCRIPT_NAME = the prefix)."""
+    settings = dict(GUNICORN_BASE, workers=int(svc["processes"]), threads=int(svc["threads"]))
+    settings.update(host.get("gunicorn_options") or {})
+    settings.update({"wsgi_app": api["entrypoint"], "bind": ["unix:%s" % gunicorn_socket_path(api)],
+                     "umask": 0o117, "proc_name": api["name"], "raw_env": ["SCRIPT_NAME=%s" % api["prefix"]]})
+    return settings
+
+
+def gunicorn_conf_text(svc, api, host):
+    """One API's gunicorn.conf.py. gunicorn reads it through GUNICORN_CMD_ARGS (the unit), so
+    that its command line stays empty: the applications' own config loaders parse sys.argv
+    (keystone's workers exit on gunicorn's arguments)."""
+    settings = gunicorn_settings(svc, api, host)
+    lines = [HEADER, "# gunicorn settings of %s (osapi.wsgi, gunicorn mode).\n" % api["name"], "import grp\n",
+             "import os\n", "\n"]
+    for key, value in settings.items():
+        lines.append("%s = %s\n" % (key, "0o%o" % value if key == "umask" else repr(value)))
+    lines += ["\n\n", "def when_ready(server):\n",
+              "    \"\"\"Give the socket to Apache's group (the unit's supplementary group): mode 0660.\"\"\"\n",
+              "    os.chown(%r, -1, grp.getgrnam(%r).gr_gid)\n" % (gunicorn_socket_path(api), host["apache_group"])]
+    return "".join(lines)
+
+
 def unit_text(svc, api, host):
-    """The systemd unit of one API (uwsgi mode: uWSGI; eventlet mode: the standalone server)."""
-    uwsgi = svc["mode"] == "uwsgi"
-    what = api["entrypoint"] if uwsgi else api["standalone"]["argv"][0]
+    """The systemd unit of one API (uwsgi mode: uWSGI; gunicorn mode: gunicorn; eventlet
+    mode: the standalone server)."""
+    uwsgi, gunicorn = svc["mode"] == "uwsgi", svc["mode"] == "gunicorn"
+    what = api["entrypoint"] if uwsgi or gunicorn else api["standalone"]["argv"][0]
     lines = [HEADER, "[Unit]\n",
              "Description=OpenStack %s (%s: %s)\n" % (api["name"], svc["mode"], what),
              "After=network-online.target\n", "Wants=network-online.target\n", "\n", "[Service]\n",
-             "Type=notify\n" if uwsgi else "Type=simple\n",
+             "Type=notify\n" if uwsgi or gunicorn else "Type=simple\n",
              "User=%s\n" % svc["user"], "Group=%s\n" % svc["group"]]
-    if uwsgi:
-        lines += ["# Lets uWSGI hand its socket to Apache's group (chown-socket) without running as root.\n",
+    if uwsgi or gunicorn:
+        lines += ["# Lets %s hand its socket to Apache's group without running as root.\n"
+                  % ("uWSGI" if uwsgi else "gunicorn"),
                   "SupplementaryGroups=%s\n" % host["apache_group"],
                   "RuntimeDirectory=%s\n" % api["name"], "RuntimeDirectoryMode=0755\n"]
     lines += ["Environment=%s=%s\n" % item for item in (svc.get("config_env") or {}).items()]
+    if gunicorn:
+        lines.append("Environment=GUNICORN_CMD_ARGS=--config=%s\n" % gunicorn_conf_path(svc, api))
     lines.append("WorkingDirectory=%s\n" % svc["lib_dir"])
     if uwsgi:
         lines += ["ExecStart=%s --ini %s/uwsgi/%s.ini\n" % (host["uwsgi_binary"], svc["etc_dir"], api["name"]),
@@ -140,6 +193,12 @@ def unit_text(svc, api, host):
                   "ExecReload=%s $MAINPID %s\n" % (CHAIN_RELOAD_PATH, fifo_path(api)),
                   "# die-on-term: SIGTERM stops uWSGI (its master kills the workers gracefully).\n",
                   "KillSignal=SIGTERM\n", "KillMode=mixed\n"]
+    elif gunicorn:
+        lines += ["# the venv's stable path: workers started by a reload import the release it points to\n",
+                  "ExecStart=%s/bin/python3 -m gunicorn\n" % svc["venv"],
+                  "# SIGHUP: new workers load the application, the old ones stop gracefully\n",
+                  "ExecReload=%s $MAINPID HUP\n" % CHAIN_RELOAD_PATH,
+                  "# SIGTERM: a graceful stop (graceful_timeout)\n", "KillSignal=SIGTERM\n", "KillMode=mixed\n"]
     else:
         argv = api["standalone"]["argv"]
         lines.append("ExecStart=%s\n" % " ".join(["%s/bin/%s" % (svc["venv"], argv[0])] + list(argv[1:])))
@@ -181,6 +240,14 @@ def apache_service_text(svc):
                 # a backend connection Apache kept for the next request would be dead
                 "ProxyPass \"%s\" \"unix:%s|http://%s%s\" retry=0 acquire=1 disablereuse=On\n"
                 % (prefix, socket_path(api), name, prefix)]
+        elif svc["mode"] == "gunicorn":
+            lines += [
+                "# gunicorn on its unix socket (SCRIPT_NAME = the prefix): request bodies streamed chunked,\n",
+                "# the client's Host kept for the links the API writes, a new connection per request.\n",
+                "<Location \"%s\">\n" % prefix, "    SetEnv proxy-sendchunked 1\n", "    ProxyPreserveHost On\n",
+                "</Location>\n",
+                "ProxyPass \"%s\" \"unix:%s|http://%s%s\" retry=0 acquire=1 disablereuse=On\n"
+                % (prefix, gunicorn_socket_path(api), name, prefix)]
         elif svc["mode"] == "uwsgi":
             lines.append("ProxyPass \"%s\" \"unix:%s|uwsgi://%s/\" retry=0 acquire=1\n" % (prefix, socket_path(api), name))
         elif svc["mode"] == "mod_wsgi":
@@ -284,10 +351,10 @@ def configure_entries(svc, host):
 
 def serve_entries(svc, host):
     """What is written after the entrypoint check: each API's uWSGI ini and unit (uwsgi),
-    unit (eventlet) or mod_wsgi script, and Apache's files."""
+    gunicorn.conf.py and unit (gunicorn), unit (eventlet) or mod_wsgi script, and Apache's files."""
     out = []
-    if svc["mode"] == "uwsgi":
-        out += [directory("%s/uwsgi" % svc["etc_dir"], "root", svc["group"], "0750"),
+    if svc["mode"] in ("uwsgi", "gunicorn"):
+        out += [directory("%s/%s" % (svc["etc_dir"], svc["mode"]), "root", svc["group"], "0750"),
                 directory(CHAIN_RELOAD_PATH.rsplit("/", 1)[0]),
                 entry(CHAIN_RELOAD_PATH, CHAIN_RELOAD_TEXT, mode="0755")]
     if svc["mode"] == "mod_wsgi":
@@ -297,7 +364,10 @@ def serve_entries(svc, host):
             out.append(entry("%s/uwsgi/%s.ini" % (svc["etc_dir"], api["name"]),
                              ini_text({"uwsgi": uwsgi_options(svc, api, host)}), "root", svc["group"], "0640",
                              unit=api["name"]))
-        if svc["mode"] in ("uwsgi", "eventlet"):
+        if svc["mode"] == "gunicorn":
+            out.append(entry(gunicorn_conf_path(svc, api), gunicorn_conf_text(svc, api, host), "root", svc["group"],
+                             "0640", unit=api["name"]))
+        if svc["mode"] in UNIT_MODES:
             out.append(entry("%s/%s.service" % (UNIT_DIR, api["name"]), unit_text(svc, api, host), unit=api["name"]))
         else:
             out.append(entry("%s/wsgi/%s.wsgi" % (svc["venv"], api["name"]), wsgi_script_text(svc, api), app=True))
@@ -322,6 +392,8 @@ def other_mode_paths(svc):
             out.append("%s/%s.service" % (UNIT_DIR, api["name"]))
         if svc["mode"] != "uwsgi":
             out.append("%s/uwsgi/%s.ini" % (svc["etc_dir"], api["name"]))
+        if svc["mode"] != "gunicorn":
+            out.append(gunicorn_conf_path(svc, api))
         if svc["mode"] != "mod_wsgi":
             out.append("%s/wsgi/%s.wsgi" % (svc["venv"], api["name"]))
     return out
@@ -343,7 +415,7 @@ def service_files(svc, host):
     apache_modules, apache_tls_modules, uwsgi_base, uwsgi_http_tunables, uwsgi_options.
 
     Returns {configure, serve: entries of osapi.wsgi.service_files; units: the APIs'
-    unit names (uwsgi and eventlet modes); other_modes: paths of the other modes;
+    unit names (uwsgi, gunicorn and eventlet modes); other_modes: paths of the other modes;
     config_checksum: SHA-1 of the service's config file; probe: the paths whose existence
     decides what runs (other modes' files, the Apache modules and hardening enabled);
     snapshot_paths: what a failed deploy puts back}.
@@ -359,7 +431,7 @@ def service_files(svc, host):
     return {
         "configure": configure,
         "serve": serve_entries(svc, host),
-        "units": [api["name"] for api in svc["apis"]] if svc["mode"] in ("uwsgi", "eventlet") else [],
+        "units": [api["name"] for api in svc["apis"]] if svc["mode"] in UNIT_MODES else [],
         "other_modes": others,
         "apache_service": host.get("apache_service", "apache2"),
         "apache_modules": modules,
@@ -432,9 +504,9 @@ def serve_plan(svc, files, changed, app_changed, probe):
         restart = any(path in changed for path in inputs)
         running = state.get("active") == "active" and state.get("enabled") == "enabled"
         if restart or not running or app_changed:
-            # a running uWSGI whose own files are unchanged takes a new application (config,
-            # code) with a chain reload, without a stall; the rest restart
-            reload = app_changed and running and not restart and svc["mode"] == "uwsgi"
+            # a running uWSGI or gunicorn whose own files are unchanged takes a new application
+            # (config, code) with a reload that keeps workers serving; the rest restart
+            reload = app_changed and running and not restart and svc["mode"] in ("uwsgi", "gunicorn")
             units.append({"name": name, "enabled": True,
                           "state": "reloaded" if reload else "restarted" if restart or app_changed else "started"})
     apache_changed = any(item["path"] in changed for item in entries if item.get("apache"))

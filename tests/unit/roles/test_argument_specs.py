@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 
 ROLES = pathlib.Path(__file__).resolve().parents[3] / "roles"
 ROLE_DIRS = sorted(p for p in ROLES.iterdir() if (p / "defaults" / "main.yml").exists())
@@ -78,3 +79,17 @@ def test_every_catalog_service_has_a_role_and_a_place_in_the_deploy_order():
     assert order[0] == "keystone"
     for name in catalog:
         assert (ROLES / name / "tasks" / "main.yml").exists(), f"catalog service {name} has no role"
+
+
+@pytest.mark.parametrize("role", [p for p in ROLE_DIRS if (p / "meta" / "argument_specs.yml").exists()
+                                  and p.name.replace("_", "-") != "osapi-wsgi"], ids=lambda p: p.name)
+def test_service_role_modes_are_the_engines(role: pathlib.Path):
+    """A service role offers exactly the modes the engine supports for it (one rule:
+    engine.supported_modes, eventlet only where every API has a standalone server)."""
+    catalog = osapi_catalog.load()
+    specs = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
+    name = role.name
+    if name not in catalog:
+        pytest.skip("not a service role")
+    svc = dict(catalog[name], name=name)
+    assert specs[f"{name}_wsgi_mode"]["choices"] == engine.supported_modes(svc)

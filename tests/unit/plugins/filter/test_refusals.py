@@ -54,7 +54,8 @@ def errors_of(case):
     given = case["input"]
     if case["check"] == "shared":
         settings = shared({k: v for k, v in given.items() if k.startswith("osapi_wsgi_")})
-        return engine.check_shared(settings, case.get("os_family", "Debian"))
+        return engine.check_shared(settings, case.get("os_family", "Debian"), case.get("distribution", "Debian"),
+                                   case.get("major", "12"))
     if case["check"] == "service":
         name = case["service"]
         svc = service(name, {k: v for k, v in given.items() if k.startswith(name + "_")},

@@ -78,10 +78,50 @@ def test_uwsgi_service_files():
     assert serve["/etc/apache2/sites-enabled/000-default.conf"]["state"] == "absent"
     assert serve["/etc/apache2/sites-enabled/osapi-wsgi.conf"]["src"] == "../sites-available/osapi-wsgi.conf"
     assert out["units"] == ["keystone-api"]
-    assert out["other_modes"] == ["/opt/openstack/keystone/wsgi/keystone-api.wsgi"]
+    assert out["other_modes"] == ["/etc/keystone/gunicorn/keystone-api.conf.py",
+                                  "/opt/openstack/keystone/wsgi/keystone-api.wsgi"]
     assert out["apache_modules"] == ["proxy", "proxy_uwsgi", "proxy_http"]
     assert "/etc/systemd/system/keystone-api.service" in out["snapshot_paths"]
     assert "/etc/apache2" in out["snapshot_paths"] and "/etc/keystone" in out["snapshot_paths"]
+
+
+def test_gunicorn_service_files():
+    svc = service(mode="gunicorn", wsgi_threads=2)
+    out = files.service_files(svc, host(gunicorn_options={"timeout": 120, "max_requests": 500}))
+    serve = by_path(out["serve"])
+    conf = serve["/etc/keystone/gunicorn/keystone-api.conf.py"]
+    assert (conf["owner"], conf["group"], conf["mode"], conf["unit"]) == ("root", "keystone", "0640", "keystone-api")
+    # a Python file gunicorn can read: the engine's settings, the service's workers and
+    # threads, osapi_wsgi_gunicorn_options over the engine's base
+    settings = {}
+    exec(compile(conf["content"], "gunicorn.conf.py", "exec"), settings)  # pylint: disable=exec-used
+    assert settings["wsgi_app"] == "keystone.wsgi.api:application"
+    assert settings["bind"] == ["unix:/run/keystone-api/gunicorn.sock"] and settings["umask"] == 0o117
+    assert settings["raw_env"] == ["SCRIPT_NAME=/identity"] and settings["proc_name"] == "keystone-api"
+    assert (settings["workers"], settings["threads"], settings["worker_class"]) == (2, 2, "gthread")
+    assert (settings["timeout"], settings["max_requests"], settings["max_requests_jitter"]) == (120, 500, 1000)
+    assert settings["accesslog"] is None and callable(settings["when_ready"])
+    assert "grp.getgrnam('www-data')" in conf["content"]
+    unit = serve["/etc/systemd/system/keystone-api.service"]["content"]
+    # no command-line arguments: keystone's config loader parses sys.argv
+    assert "ExecStart=/opt/openstack/keystone/bin/python3 -m gunicorn\n" in unit
+    assert "Environment=GUNICORN_CMD_ARGS=--config=/etc/keystone/gunicorn/keystone-api.conf.py\n" in unit
+    assert "Type=notify\n" in unit and "SupplementaryGroups=www-data\n" in unit and "RuntimeDirectory=keystone-api\n" in unit
+    assert "ExecReload=%s $MAINPID HUP\n" % files.CHAIN_RELOAD_PATH in unit
+    assert serve[files.CHAIN_RELOAD_PATH]["mode"] == "0755"
+    routes = serve["/etc/apache2/osapi-wsgi/keystone.conf"]["content"]
+    assert ('ProxyPass "/identity" "unix:/run/keystone-api/gunicorn.sock|http://keystone-api/identity" retry=0 acquire=1'
+            ' disablereuse=On\n' in routes)
+    assert "ProxyPreserveHost On" in routes and "SetEnv proxy-sendchunked 1" in routes
+    assert out["units"] == ["keystone-api"] and out["apache_modules"] == ["proxy", "proxy_http"]
+    assert out["other_modes"] == ["/etc/keystone/uwsgi/keystone-api.ini", "/opt/openstack/keystone/wsgi/keystone-api.wsgi"]
+    # a new application in a running gunicorn: a reload (SIGHUP: new workers, the old ones
+    # stop gracefully); its own files changed: a restart
+    probe = settled(out)
+    assert files.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], False, probe)["units"] == [
+        {"name": "keystone-api", "state": "reloaded", "enabled": True}]
+    assert files.serve_plan(svc, out, ["/etc/keystone/gunicorn/keystone-api.conf.py"], False, probe)["units"] == [
+        {"name": "keystone-api", "state": "restarted", "enabled": True}]
 
 
 def test_uwsgi_http_socket_mounts_the_app_and_apache_streams_chunked():

@@ -299,11 +299,15 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"verifier.additional_files_or_dirs in molecule.yml lists {missing}: no such file")
 
 
+_TESTED = pytest.StashKey[set]()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "deployed_api" in metafunc.fixturenames:
         marker = metafunc.definition.get_closest_marker("mode")
         apis = _scenario(metafunc.config).deployed_apis(marker.args[0] if marker else None)
         metafunc.parametrize("deployed_api", apis, ids=[str(item) for item in apis])
+        metafunc.config.stash.setdefault(_TESTED, set()).update((item.host, item.service, item.mode) for item in apis)
     if "api_host" in metafunc.fixturenames:
         metafunc.parametrize("api_host", _scenario(metafunc.config).api_hosts())
 
@@ -373,3 +377,27 @@ def cloud(scenario, tmp_path_factory):
             return done
         return json.loads(done.stdout) if fmt == "json" and done.stdout.strip() else done.stdout
     return run
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Record which Debian release and mode this scenario's tests passed (or failed) on:
+    .cache/platforms/<scenario>.json, {"<release> <mode>": {services, passed}}, merged over
+    the scenario's earlier runs of this stage (mode_switch checks after each switch). The
+    platform matrix of docs/support-matrix.md is made from these (scripts/gen-support-matrix.py)."""
+    tested = session.config.stash.get(_TESTED, set())
+    name = os.environ.get("MOLECULE_SCENARIO_NAME")
+    if not tested or not name or session.testscollected == 0:
+        return
+    scenario = _scenario(session.config)
+    path = REPO / ".cache" / "platforms" / f"{name}.json"
+    record = json.loads(path.read_text()) if path.exists() else {}
+    releases = {}
+    for host, service, mode in sorted(tested):
+        if host not in releases:
+            releases[host] = scenario.node(host).system_info.codename or "unknown"
+        item = record.setdefault(f"{releases[host]} {mode}", {"services": [], "passed": True})
+        if service not in item["services"]:
+            item["services"].append(service)
+        item["passed"] = item["passed"] and exitstatus == 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

@@ -5,6 +5,8 @@ Inputs:
   molecule/*/molecule.yml             which scenario deploys which service in which mode
   .cache/catalog-results.json         written by `molecule verify -s catalog`: per API,
                                       the entrypoint import and the GET <prefix>/ answer
+  .cache/platforms/<scenario>.json    written by each scenario's tests (molecule/conftest.py):
+                                      the Debian release and modes they passed or failed on
 Usage: python scripts/gen-support-matrix.py [--check]   (--check: fail if the file would change)
 """
 import json
@@ -19,7 +21,15 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "plugins" / "plugin_utils"))
 import catalog as osapi_catalog  # noqa: E402 pylint: disable=wrong-import-position
 OUT = REPO / "docs" / "support-matrix.md"
-MODES = ("uwsgi", "mod_wsgi", "eventlet")
+MODES = ("uwsgi", "mod_wsgi", "gunicorn", "eventlet")
+RELEASES = {"bookworm": "Debian 12 (bookworm)", "trixie": "Debian 13 (trixie)"}
+IMAGE = "localhost/osapi-wsgi-debian:"
+
+
+def platform_release(platform):
+    """The Debian release of a scenario's platform (its image; Debian 12 by default)."""
+    image = str(platform.get("image") or IMAGE + "bookworm")
+    return image[len(IMAGE):] if image.startswith(IMAGE) else image
 
 
 def default_scenarios():
@@ -29,7 +39,8 @@ def default_scenarios():
 
 
 def scenario_coverage():
-    """{(service, mode): {scenario, ...}} from the default scenarios' groups and mode variables."""
+    """{(service, mode): {"scenario (Debian N)", ...}} from the default scenarios' platforms
+    (groups, release) and mode variables."""
     cover = {}
     default = default_scenarios()
     for path in sorted((REPO / "molecule").glob("*/molecule.yml")):
@@ -37,18 +48,48 @@ def scenario_coverage():
             continue
         spec = yaml.safe_load(path.read_text())
         allvars = spec["provisioner"]["inventory"]["group_vars"]["all"]
+        where = {}
         for platform in spec["platforms"]:
+            release = RELEASES.get(platform_release(platform), platform_release(platform)).split(" (")[0]
             for service in platform.get("groups", []):
+                where[service] = f"{path.parent.name} on {release}"
                 mode = allvars.get(f"{service}_wsgi_mode", allvars.get("osapi_wsgi_mode", "uwsgi"))
-                cover.setdefault((service, mode), set()).add(path.parent.name)
+                cover.setdefault((service, mode), set()).add(where[service])
         # modes a scenario switches to later (side_effect: deploy.yml imported with vars)
         side = path.parent / "side_effect.yml"
         for play in yaml.safe_load(side.read_text()) if side.exists() else []:
             if play.get("ansible.builtin.import_playbook", "").endswith("deploy.yml"):
                 for var, mode in (play.get("vars") or {}).items():
                     if var.endswith("_wsgi_mode"):
-                        cover.setdefault((var[: -len("_wsgi_mode")], mode), set()).add(path.parent.name)
+                        service = var[: -len("_wsgi_mode")]
+                        cover.setdefault((service, mode), set()).add(where.get(service, path.parent.name))
     return cover
+
+
+def platform_matrix():
+    """The release x mode table: what the last run's scenarios passed (or failed) on each
+    Debian release (.cache/platforms/*.json), and what differs per release."""
+    found = {}
+    for path in sorted((REPO / ".cache" / "platforms").glob("*.json")):
+        for key, item in json.loads(path.read_text()).items():
+            release, mode = key.split(" ", 1)
+            found.setdefault((release, mode), []).append(
+                ("passed" if item["passed"] else "**FAILED**") + f" ({path.stem}: {', '.join(sorted(item['services']))})")
+    lines = ["## Platforms", "",
+             "Which Debian release each mode was tested on in the last run of the scenarios (each",
+             "scenario's tests record the release of its containers and the modes they checked):",
+             "", "| release | Python | " + " | ".join(MODES) + " |", "|---|---|" + "---|" * len(MODES)]
+    python = {"bookworm": "3.11", "trixie": "3.13"}
+    for release, title in RELEASES.items():
+        cells = ["; ".join(found.get((release, mode), [])) or "not tested" for mode in MODES]
+        lines.append(f"| {title} | {python[release]} | " + " | ".join(cells) + " |")
+    lines += ["",
+              "What differs per release (roles/osapi_wsgi/vars/Debian_12.yml, Debian_13.yml over Debian.yml):",
+              "the Python the venvs are made from (3.11, 3.13), so the uWSGI plugin the engine names",
+              "(`python311`, `python313`), the wheels of compiled packages (the wheelhouse holds both),",
+              "and mod_wsgi's build (4.9 on Debian 12, 5.0 on Debian 13). Package names, Apache modules",
+              "(`proxy_uwsgi` is in apache2-bin on both) and the engine's files are the same.", ""]
+    return lines
 
 
 def read_call_cell(api, res):
@@ -78,10 +119,11 @@ def main():
         "Molecule scenarios and the results of the `catalog` scenario; do not edit by hand.",
         "",
         "Modes: **tested** = a Molecule scenario of the default test run (CI) deploys the service",
-        "in that mode and checks real answers; *supported* = the engine can do it, no default",
-        "scenario runs it; `-` = not possible",
+        "in that mode and checks real answers (the scenario, and the Debian release it runs on);",
+        "*supported* = the engine can do it, no default scenario runs it; `-` = not possible",
         "(no standalone server). Live: the catalog scenario's GET `<prefix>/` through Apache",
-        "(uWSGI) and whether the body is a version document; import: the `wsgi_entrypoint` check.",
+        "(on Debian 12,",
+        "uWSGI) and whether the body is a version document; import: the `wsgi_entrypoint` check.",
         "Read call: the catalog's authenticated read call of python-openstackclient, made through",
         "keystone's catalog as the admin of that run (every service validating tokens);",
         "*needs X*: the call waits for a worker process X, which this collection does not deploy.",
@@ -89,8 +131,8 @@ def main():
         "wheelhouse, see docs/testing.md) and the venv's size, per service, in that run.",
         "",
         "| service | API | entrypoint | prefix | release | import (s) | live | read call | install (s) | venv (MB) "
-        "| uwsgi | mod_wsgi | eventlet |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| uwsgi | mod_wsgi | gunicorn | eventlet |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     answering = set()
     for name, svc in catalog.items():
@@ -123,6 +165,7 @@ def main():
         lines += ["", f"Services answering live: {len(answering)} of {len(catalog)} ({apis} of {len(results)} APIs).", ""]
     else:
         lines += ["", "No results of the catalog scenario went into this version of the file", "(`scripts/test.sh catalog` writes them).", ""]
+    lines += platform_matrix()
     blocked = {n: s["blocked"] for n, s in catalog.items() if s.get("blocked")}
     if blocked:
         lines += ["## Not answering here", ""]

@@ -82,8 +82,12 @@ make_venv "$venv" "$repo/requirements-dev.txt" molecule
 make_venv "$clients" "$repo/requirements-clients.txt" openstack
 make_venv "$tempest" "$repo/requirements-tempest.txt" tempest
 
-log "building the test image (cached)"
-OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-image.sh" >&2
+log "building the test images (cached)"
+# Debian 12 for every scenario, and each other release a scenario's platform names
+# (image: localhost/osapi-wsgi-debian:<release>)
+for release in bookworm $(grep -hoE 'osapi-wsgi-debian:[a-z]+$' "$repo"/molecule/*/molecule.yml | cut -d: -f2 | grep -vx bookworm | sort -u); do
+  OSAPI_RELEASE=$release OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-image.sh" >&2
+done
 # the fuller image, only once a scenario opts in to it (scripts/build-full-image.sh)
 if grep -qs 'osapi-wsgi-debian:bookworm-full' "$repo"/molecule/*/molecule.yml "$repo/.config/molecule/config.yml"; then
   OSAPI_CACHE=$OSAPI_CACHE "$repo/scripts/build-full-image.sh" >&2

@@ -60,7 +60,7 @@ stage_unit() {
 
 stage_molecule() {
   local rc=0
-  rm -f ".cache/faults/$1.json" ".cache/tempest/$1.json"
+  rm -f ".cache/faults/$1.json" ".cache/tempest/$1.json" ".cache/platforms/$1.json"
   if [ "$1" = upgrade ]; then rm -f .cache/upgrade/results.json; fi
   molecule test -s "$1" || rc=$?
   # the fault cases of the side_effect step (tests/faults/fault_case.py) -> docs/faults.md
@@ -123,6 +123,8 @@ if [ -n "$background" ]; then
   finish_stage catalog "$rc" "$seconds"
 fi
 for stage in "${deferred[@]}"; do run_in_foreground "$stage"; done
+# the platform matrix (release x mode) from what this run's scenarios recorded
+if [ -d .cache/platforms ] && [ -f .cache/catalog-results.json ]; then python scripts/gen-support-matrix.py; fi
 
 # The closing lines: each stage's result and time, the total, then `N passed, N failed`
 # (stages) as the very last line.

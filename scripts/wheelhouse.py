@@ -16,6 +16,12 @@ once. Newer releases on PyPI are picked up at the next refresh.
 The releases the upgrade scenario moves between (molecule/upgrade/releases.yml, {service:
 {from, to, from_requires}}) get their wheels too, as `<service>@<version>`.
 
+Per platform Python: every service is built in a container of the Debian 12 image (Python
+3.11); the services that scenarios deploy on another release (a platform whose `image` is
+localhost/osapi-wsgi-debian:<release>, its service groups) are built again in that
+release's image (Debian 13: Python 3.13), into the same directory: pure-Python wheels are
+shared, compiled ones are tagged by their Python (cp311, cp313) and pip takes its own.
+
 Usage: python scripts/wheelhouse.py [--dir DIR] [--max-age HOURS] [--jobs N] [SERVICE ...]
 """
 import argparse
@@ -42,7 +48,9 @@ def requirements(service, entry):
         version = "==" + version
     extra = defaults.get(f"{service}_pip_extra_packages") or []
     engine = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "defaults" / "main.yml").read_text())
-    return [entry["package"] + version] + list(engine["osapi_wsgi_pip_cloud_packages"]) + list(extra)
+    # gunicorn: what the gunicorn mode adds to any service's venv
+    return ([entry["package"] + version] + list(engine["osapi_wsgi_pip_cloud_packages"]) + list(extra)
+            + list(engine["osapi_wsgi_gunicorn_packages"]))
 
 
 def scenario_releases(catalog):
@@ -59,45 +67,64 @@ def scenario_releases(catalog):
     return out
 
 
-IMAGE = "localhost/osapi-wsgi-debian:bookworm"
-BUILDER = "osapi-wheelhouse"
+DEFAULT_RELEASE = "bookworm"
+IMAGE = "localhost/osapi-wsgi-debian:%s"
+BUILDER = "osapi-wheelhouse-%s"
 
 
-def stamp_of(wheelhouse, service):
-    return wheelhouse / f".stamp-{service}"
+def scenario_releases_services(catalog):
+    """{release: [services]} that the scenarios deploy on a release other than the default
+    (their platforms' image and service groups)."""
+    out = {}
+    for path in sorted((REPO / "molecule").glob("*/molecule.yml")):
+        for platform in (yaml.safe_load(path.read_text()) or {}).get("platforms") or []:
+            image = str(platform.get("image") or "")
+            if not image.startswith(IMAGE % ""):
+                continue
+            release = image[len(IMAGE % ""):]
+            if release != DEFAULT_RELEASE:
+                names = out.setdefault(release, [])
+                names.extend(group for group in platform.get("groups") or [] if group in catalog and group not in names)
+    return out
 
 
-def is_fresh(wheelhouse, service, reqs, max_age):
+def stamp_of(wheelhouse, service, release=DEFAULT_RELEASE):
+    return wheelhouse / (f".stamp-{service}" if release == DEFAULT_RELEASE else f".stamp-{release}-{service}")
+
+
+def is_fresh(wheelhouse, service, reqs, max_age, release=DEFAULT_RELEASE):
     """Refreshed within max_age hours, for the same requirements (the stamp lists them)."""
-    stamp = stamp_of(wheelhouse, service)
+    stamp = stamp_of(wheelhouse, service, release)
     return (stamp.exists() and time.time() - stamp.stat().st_mtime < max_age * 3600
             and stamp.read_text().split() == reqs)
 
 
-def start_builder(wheelhouse):
-    """A container of the test image with the wheelhouse mounted and a venv for pip."""
-    subprocess.run(["podman", "rm", "-f", "--filter", "label=osapi.wsgi=wheelhouse"], capture_output=True, check=False)
-    subprocess.run(["podman", "run", "-d", "--rm", "--name", BUILDER, "--label", "osapi.wsgi=wheelhouse",
-                    "--network", "host", "-v", f"{wheelhouse}:/wheelhouse", IMAGE, "sleep", "7200"],
+def start_builder(wheelhouse, release):
+    """A container of the release's test image with the wheelhouse mounted and a venv for pip."""
+    name = BUILDER % release
+    subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
+    subprocess.run(["podman", "run", "-d", "--rm", "--name", name, "--label", "osapi.wsgi=wheelhouse",
+                    "--network", "host", "-v", f"{wheelhouse}:/wheelhouse", IMAGE % release, "sleep", "7200"],
                    capture_output=True, check=True)
-    subprocess.run(["podman", "exec", BUILDER, "python3", "-m", "venv", "/tmp/pip"], capture_output=True, check=True)
+    subprocess.run(["podman", "exec", name, "python3", "-m", "venv", "/tmp/pip"], capture_output=True, check=True)
     # bookworm's pip 23.0 builds sdists with 'setup.py bdist_wheel', which needs the wheel
     # package; 'pip install' then falls back to 'setup.py install', 'pip wheel' cannot
     # (simplegeneric, an sdist that WSME needs). A current pip builds them in isolation.
-    subprocess.run(["podman", "exec", BUILDER, "/tmp/pip/bin/pip", "install", "-q", "--disable-pip-version-check",
+    subprocess.run(["podman", "exec", name, "/tmp/pip/bin/pip", "install", "-q", "--disable-pip-version-check",
                     "--upgrade", "pip", "setuptools", "wheel"], capture_output=True, check=True)
 
 
-def refresh(service, reqs, wheelhouse):
-    stamp = stamp_of(wheelhouse, service)
+def refresh(service, reqs, wheelhouse, release=DEFAULT_RELEASE):
+    stamp = stamp_of(wheelhouse, service, release)
     start = time.monotonic()
-    cmd = ["podman", "exec", BUILDER, "/tmp/pip/bin/pip", "wheel", "-q", "--disable-pip-version-check",
+    cmd = ["podman", "exec", BUILDER % release, "/tmp/pip/bin/pip", "wheel", "-q", "--disable-pip-version-check",
            "--wheel-dir", "/wheelhouse", "--find-links", "/wheelhouse", *reqs]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    label = service if release == DEFAULT_RELEASE else f"{service} ({release})"
     if proc.returncode != 0:
-        return service, "FAILED: " + (proc.stderr.strip().splitlines() or ["?"])[-1], time.monotonic() - start
+        return label, "FAILED: " + (proc.stderr.strip().splitlines() or ["?"])[-1], time.monotonic() - start
     stamp.write_text(" ".join(reqs) + "\n")
-    return service, "refreshed", time.monotonic() - start
+    return label, "refreshed", time.monotonic() - start
 
 
 def main():
@@ -120,18 +147,23 @@ def main():
     reqs = {name: requirements(name, catalog[name]) for name in (args.services or catalog)}
     reqs.update({name: wanted for name, wanted in scenario_releases(catalog).items()
                  if name.split("@")[0] in (args.services or catalog)})
-    stale = [name for name in reqs if not is_fresh(wheelhouse, name, reqs[name], args.max_age)]
-    if stale:
+    wanted = {DEFAULT_RELEASE: list(reqs)}
+    for release, names in scenario_releases_services(catalog).items():
+        wanted[release] = [name for name in names if name in reqs]
+    for release, names in wanted.items():
+        stale = [name for name in names if not is_fresh(wheelhouse, name, reqs[name], args.max_age, release)]
+        if not stale:
+            continue
         try:
-            start_builder(wheelhouse)
+            start_builder(wheelhouse, release)
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                jobs = [pool.submit(refresh, name, reqs[name], wheelhouse) for name in stale]
+                jobs = [pool.submit(refresh, name, reqs[name], wheelhouse, release) for name in stale]
                 for job in concurrent.futures.as_completed(jobs):
                     name, state, seconds = job.result()
                     failed += state.startswith("FAILED")
                     print(f"wheelhouse: {name}: {state} in {seconds:.0f}s", file=sys.stderr)
         finally:
-            subprocess.run(["podman", "rm", "-f", "-t", "0", BUILDER], capture_output=True, check=False)
+            subprocess.run(["podman", "rm", "-f", "-t", "0", BUILDER % release], capture_output=True, check=False)
     size = sum(f.stat().st_size for f in wheelhouse.glob("*.whl"))
     print(f"wheelhouse: {wheelhouse}, {len(list(wheelhouse.glob('*.whl')))} wheels, {size / 2**20:.0f} MiB, "
           f"{time.monotonic() - start:.0f}s", file=sys.stderr)

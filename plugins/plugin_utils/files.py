@@ -102,6 +102,54 @@ exit 1
 """
 
 
+MOD_WSGI_RESTART_PATH = "/usr/local/lib/osapi-wsgi/mod-wsgi-chain-restart"
+# A new application for a mod_wsgi API whose Apache files are unchanged: instead of
+# reloading Apache (which restarts every daemon process of every API at once, and each API
+# stalls while its new daemons load the application), its daemon processes are restarted
+# one at a time with mod_wsgi's graceful signal (SIGUSR1). A daemon loads a preloaded
+# application (WSGIScriptAlias with process-group and application-group) before its worker
+# threads accept, so the next old one is signalled only once the new one has its threads:
+# the others serve meanwhile.
+MOD_WSGI_RESTART_TEXT = "#!/bin/sh\n" + HEADER + """# mod-wsgi-chain-restart GROUP USER THREADS [SECONDS]: restart the mod_wsgi daemon
+# processes of one process group one at a time (SIGUSR1), each replacement ready (its
+# worker threads started, so its application loaded) before the next is signalled (osapi.wsgi).
+set -eu
+group=$1 user=$2 threads=$3 limit=${4:-80}
+uid=$(id -u "$user")
+name="(wsgi:$group)"
+daemons() {  # the group's daemons: the user's processes named (wsgi:GROUP), cut to Apache's argv[0]
+  for dir in /proc/[0-9]*; do
+    [ "$(stat -c %u "$dir" 2>/dev/null)" = "$uid" ] || continue
+    cmd=$(tr '\\0' ' ' < "$dir/cmdline" 2>/dev/null) || continue
+    cmd=${cmd%% *}
+    case "$name" in "$cmd"*) [ ${#cmd} -gt 6 ] && echo "${dir#/proc/}" ;; esac
+  done
+  return 0
+}
+old=$(daemons)
+if [ -z "$old" ]; then echo "no mod_wsgi daemon process of $group runs as $user" >&2; exit 1; fi
+started=""
+for pid in $old; do
+  kill -USR1 "$pid" 2>/dev/null || continue
+  waited=0
+  while :; do
+    ready=""
+    if [ ! -d "/proc/$pid" ] || grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
+      for new in $(daemons); do
+        case " $old $started " in *" $new "*) continue ;; esac
+        if [ "$(ls "/proc/$new/task" 2>/dev/null | wc -l)" -ge $((threads + 2)) ]; then ready=$new; break; fi
+      done
+    fi
+    if [ -n "$ready" ]; then started="$started $ready"; break; fi
+    if [ "$waited" -ge $((limit * 5)) ]; then
+      echo "mod_wsgi group $group: no new daemon ready ${limit}s after restarting $pid" >&2; exit 1
+    fi
+    sleep 0.2; waited=$((waited + 1))
+  done
+done
+"""
+
+
 def uwsgi_options(svc, api, host):
     """The [uwsgi] section of one API: the engine's base options, then the http-socket
     tunables, osapi_wsgi_uwsgi_options, <service>_uwsgi_overrides, and what the engine
@@ -358,7 +406,8 @@ def serve_entries(svc, host):
                 directory(CHAIN_RELOAD_PATH.rsplit("/", 1)[0]),
                 entry(CHAIN_RELOAD_PATH, CHAIN_RELOAD_TEXT, mode="0755")]
     if svc["mode"] == "mod_wsgi":
-        out.append(directory("%s/wsgi" % svc["venv"]))
+        out += [directory("%s/wsgi" % svc["venv"]), directory(MOD_WSGI_RESTART_PATH.rsplit("/", 1)[0]),
+                entry(MOD_WSGI_RESTART_PATH, MOD_WSGI_RESTART_TEXT, mode="0755")]
     for api in svc["apis"]:
         if svc["mode"] == "uwsgi":
             out.append(entry("%s/uwsgi/%s.ini" % (svc["etc_dir"], api["name"]),
@@ -487,8 +536,10 @@ def serve_plan(svc, files, changed, app_changed, probe):
     probe: the service_probe result (units' state, paths).
     Returns {write: whether the serve files need writing; units: [{name, state,
     enabled}] of the units to start or restart (restart: their unit file, uWSGI ini or the
-    application changed); daemon_reload; apache: {needed, reload} (reload: Apache's files,
-    its modules or a mod_wsgi application changed); check_entrypoints: anything of the
+    application changed); daemon_reload; apache: {needed, reload} (reload: Apache's files
+    or its modules changed, or a mod_wsgi application while Apache is not running with its
+    files); daemon_restarts: the mod_wsgi daemon groups restarted one process at a time (a
+    new mod_wsgi application under a running Apache with unchanged files); check_entrypoints: anything of the
     service changes or (re)starts; health_check: something of the service or Apache
     (re)starts or reloads; cleanup: {entries (absent), units} of the other modes still present}.
     """
@@ -513,20 +564,27 @@ def serve_plan(svc, files, changed, app_changed, probe):
     modules_missing = any(not exists.get(path, False) for path in files["apache_enabled"])
     status_wrong = exists.get(files["apache_status"], False) != bool(files.get("server_status", False))
     apache_state = units_state.get(files["apache_service"]) or {}
-    reload_needed = apache_changed or modules_missing or status_wrong or (
-        svc["mode"] == "mod_wsgi" and bool(app_changed))
-    apache_needed = reload_needed or apache_state.get("active") != "active" or apache_state.get("enabled") != "enabled"
+    apache_running = apache_state.get("active") == "active" and apache_state.get("enabled") == "enabled"
+    # mod_wsgi: a new application while Apache runs with unchanged files restarts the
+    # daemons one at a time (MOD_WSGI_RESTART_TEXT); else Apache reloads (all at once)
+    apache_files_ok = not (apache_changed or modules_missing or status_wrong)
+    daemons = svc["mode"] == "mod_wsgi" and bool(app_changed) and apache_files_ok and apache_running
+    reload_needed = not apache_files_ok or (svc["mode"] == "mod_wsgi" and bool(app_changed) and not daemons)
+    apache_needed = reload_needed or not apache_running
     others = [path for path in files["other_modes"] if exists.get(path, False)]
     return {
         "write": any(item["path"] in changed for item in files["serve"]),
         "units": units,
         "daemon_reload": any(item["path"] in changed for item in files["serve"] if item["path"].startswith(UNIT_DIR)),
         "apache": {"needed": apache_needed, "reload": reload_needed, "modules": modules_missing or status_wrong},
+        # mod_wsgi daemon groups restarted one process at a time: the restart script's argv
+        "daemon_restarts": [[MOD_WSGI_RESTART_PATH, api["name"], svc["user"], str(svc["threads"])]
+                            for api in svc["apis"]] if daemons else [],
         # anything of the service changes or (re)starts: a bad entrypoint setting is refused
         # even where the mode does not load it (eventlet: it only reaches Apache's routes)
-        "check_entrypoints": bool(changed) or app_changed or bool(units) or apache_needed,
+        "check_entrypoints": bool(changed) or app_changed or bool(units) or apache_needed or daemons,
         # the health check follows what this run (re)started or reloaded
-        "health_check": bool(units) or apache_needed,
+        "health_check": bool(units) or apache_needed or daemons,
         "cleanup": {"entries": [{"path": path, "state": "absent"} for path in others if not path.startswith(UNIT_DIR)],
                     "units": [path[len(UNIT_DIR) + 1:-len(".service")] for path in others
                               if path.startswith(UNIT_DIR)]},

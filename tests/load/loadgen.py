@@ -6,7 +6,8 @@ request limit or the stop file (whichever comes first), then print one JSON docu
     {"requests": 1234, "ok": 1234, "2xx": 1200, "3xx": 34, "other_status": {},
      "connection_errors": {}, "per_url": {...}, "errors": [first few], ...}
 
-Only loopback targets are allowed: every URL must be http://127.x.y.z[:port]/...
+Only loopback targets are allowed: every URL must be http(s)://127.x.y.z[:port]/...
+(https: the server's certificate is verified against --cafile).
 The exit status is 0 when every request answered 2xx/3xx, 1 otherwise, 2 on bad usage.
 
 Example (a token in a header file, lines "Name: value"):
@@ -23,6 +24,7 @@ import http.client
 import ipaddress
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -33,8 +35,8 @@ MAX_ERROR_SAMPLES = 20
 
 def loopback_url(url: str) -> urllib.parse.SplitResult:
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"{url}: only http://<127.x.y.z>[:port]/path URLs are allowed")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url}: only http(s)://<127.x.y.z>[:port]/path URLs are allowed")
     try:
         addr = ipaddress.ip_address(parts.hostname)
     except ValueError as exc:
@@ -103,15 +105,24 @@ class Stats:
                                     "status": status, "error": error})
 
 
-def worker(targets, headers, args, stats: Stats, deadline: float, start: float, offset: int) -> None:
-    conns: dict[tuple[str, int], http.client.HTTPConnection] = {}
+def connection(key, args, context):
+    """A new connection to (scheme, host, port): HTTPS verified against --cafile."""
+    scheme, host, port = key
+    if scheme == "https":
+        return http.client.HTTPSConnection(host, port, timeout=args.timeout, context=context)
+    return http.client.HTTPConnection(host, port, timeout=args.timeout)
+
+
+def worker(targets, headers, args, stats: Stats, deadline: float, start: float, offset: int,
+           context: ssl.SSLContext | None = None) -> None:
+    conns: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
     i = offset
     while time.monotonic() < deadline and not (args.stop_file and os.path.exists(args.stop_file)):
         if not stats.claim(args.max_requests):
             break
         url, parts = targets[i % len(targets)]
         i += 1
-        key = (parts.hostname, parts.port or 80)
+        key = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
@@ -123,7 +134,7 @@ def worker(targets, headers, args, stats: Stats, deadline: float, start: float, 
         try:
             conn = conns.get(key) if args.keepalive else None
             if conn is None:
-                conn = http.client.HTTPConnection(key[0], key[1], timeout=args.timeout)
+                conn = connection(key, args, context)
                 if args.keepalive:
                     conns[key] = conn
             conn.request("GET", path, headers=req_headers)
@@ -154,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keepalive", action="store_true", help="reuse connections (default: one per request)")
     parser.add_argument("--timeout", type=float, default=30, help="per-request timeout in seconds")
     parser.add_argument("--delay", type=float, default=0.0, help="pause of each worker between requests")
+    parser.add_argument("--cafile", help="CA certificate(s) to verify https targets against")
     parser.add_argument("--header-file", help='extra request headers, one "Name: value" a line')
     parser.add_argument("--stop-file", help="stop early once this file exists")
     parser.add_argument("--output", help="also write the JSON result to this file")
@@ -174,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     stats = Stats()
     start = time.monotonic()
     deadline = start + args.duration
-    threads = [threading.Thread(target=worker, args=(targets, headers, args, stats, deadline, start, n), daemon=True)
+    context = ssl.create_default_context(cafile=args.cafile) if any(parts.scheme == "https" for dummy, parts in targets) else None
+    threads = [threading.Thread(target=worker, args=(targets, headers, args, stats, deadline, start, n, context),
+                                daemon=True)
                for n in range(args.concurrency)]
     for thread in threads:
         thread.start()

@@ -45,3 +45,14 @@ def test_stderr_when_there_is_no_msg():
 def test_probes_only_loopback(url):
     with pytest.raises(SystemExit):
         fault_case.status_of(url)
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1/", "http://[::2]:8016/", "http://example.org/"])
+def test_probes_only_loopback_addresses(url):
+    with pytest.raises(SystemExit, match="loopback only"):
+        fault_case.status_of(url)
+
+
+def test_probes_the_ipv6_loopback():
+    # nothing listens on this port of [::1]: refused as a connection, not as a target
+    assert fault_case.status_of("http://[::1]:9/") not in range(200, 400)

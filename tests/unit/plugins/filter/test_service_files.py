@@ -220,7 +220,7 @@ def test_serve_plan_of_an_unchanged_service_does_nothing():
     out = files.service_files(svc, host())
     plan = files.serve_plan(svc, out, [], False, settled(out))
     assert plan == {"write": False, "units": [], "daemon_reload": False,
-                    "apache": {"needed": False, "reload": False, "modules": False},
+                    "apache": {"needed": False, "reload": False, "modules": False}, "daemon_restarts": [],
                     "check_entrypoints": False, "health_check": False, "cleanup": {"entries": [], "units": []}}
 
 
@@ -273,16 +273,28 @@ def test_eventlet_entrypoint_setting_is_checked_though_the_server_does_not_load_
     assert plan["check_entrypoints"] and plan["units"] == []
 
 
-def test_serve_plan_mod_wsgi_reloads_apache_for_a_new_application():
+def test_serve_plan_mod_wsgi_restarts_the_daemons_one_at_a_time_for_a_new_application():
     svc = service(mode="mod_wsgi")
     out = files.service_files(svc, host())
+    assert by_path(out["serve"])[files.MOD_WSGI_RESTART_PATH]["mode"] == "0755"
     probe = settled(out)
     probe["exists"]["/etc/systemd/system/keystone-api.service"] = True
+    # a new application (pip, config, the script) under a running Apache whose files are
+    # unchanged: each daemon group restarted one process at a time, no Apache reload
     plan = files.serve_plan(svc, out, [], True, probe)
-    assert plan["apache"]["reload"] and plan["check_entrypoints"] and plan["units"] == []
+    assert plan["daemon_restarts"] == [[files.MOD_WSGI_RESTART_PATH, "keystone-api", "keystone", "1"]]
+    assert not plan["apache"]["needed"] and plan["check_entrypoints"] and plan["health_check"] and plan["units"] == []
     assert plan["cleanup"] == {"entries": [], "units": ["keystone-api"]}
     plan = files.serve_plan(svc, out, ["/opt/openstack/keystone/wsgi/keystone-api.wsgi"], False, settled(out))
-    assert plan["apache"]["reload"] and plan["check_entrypoints"]
+    assert plan["daemon_restarts"] and not plan["apache"]["reload"]
+    # Apache's files changed too, or Apache is not running: Apache reloads (or starts) instead
+    plan = files.serve_plan(svc, out, ["/etc/keystone/keystone.conf", "/etc/apache2/osapi-wsgi/keystone.conf"], False,
+                            settled(out))
+    assert plan["apache"]["reload"] and plan["daemon_restarts"] == []
+    probe = settled(out)
+    probe["units"]["apache2"]["active"] = "inactive"
+    plan = files.serve_plan(svc, out, [], True, probe)
+    assert plan["apache"] == {"needed": True, "reload": True, "modules": False} and plan["daemon_restarts"] == []
 
 
 def test_serve_plan_removes_the_other_modes_files_found():

@@ -49,7 +49,8 @@ SETTINGS = {
 # The Debian releases osapi.wsgi is tested on (roles/osapi_wsgi/vars/Debian_<major>.yml)
 DEBIAN_RELEASES = {"12": "bookworm", "13": "trixie"}
 # gunicorn settings the engine writes itself (files.gunicorn_settings): not operator options
-GUNICORN_ENGINE_SETTINGS = ("wsgi_app", "bind", "umask", "raw_env", "proc_name", "when_ready")
+GUNICORN_ENGINE_SETTINGS = ("wsgi_app", "bind", "umask", "raw_env", "proc_name", "when_ready", "post_worker_init",
+                            "worker_exit")
 PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": [], "skip_commands": []}
 
 

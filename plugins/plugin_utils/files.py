@@ -67,16 +67,19 @@ def fifo_path(api):
 
 
 CHAIN_RELOAD_PATH = "/usr/local/lib/osapi-wsgi/uwsgi-chain-reload"
-# The ExecReload of a uWSGI or gunicorn unit. uWSGI: a chain reload (lazy-apps) replaces the
-# workers one at a time, each new one loading the application before the next old one stops,
-# so a warm worker always serves. gunicorn: SIGHUP starts a new set of workers (each loads
-# the application anew) and stops the old ones gracefully. Either way the script returns
-# once no worker of before the reload is left, so that `systemctl reload` (and the health
-# check after it) see the new code serving. (Its name is from when only uWSGI used it: the
-# unit files that name it stay unchanged.)
-CHAIN_RELOAD_TEXT = "#!/bin/sh\n" + HEADER + """# uwsgi-chain-reload MASTER_PID FIFO|HUP [SECONDS]: chain-reload a uWSGI master through
-# its master FIFO (or send a gunicorn arbiter SIGHUP) and wait until every worker it had
-# before has gone (osapi.wsgi).
+# The ExecReload of a uWSGI or gunicorn unit: the workers replaced one at a time, each new
+# one loading the application before the next old one stops, so warm workers always serve.
+# uWSGI: a chain reload (lazy-apps) through the master FIFO. gunicorn: SIGTTIN (one worker
+# more), wait until the new worker has loaded the application (its post_worker_init hook
+# leaves <run dir>/worker.<pid>.ready), SIGTTOU (one fewer: gunicorn stops the oldest, an
+# old one, gracefully), once per old worker. Either way the script returns once no worker
+# of before the reload is left, so that `systemctl reload` (and the health check after it)
+# see the new code serving. (Its name is from when only uWSGI used it: the unit files that
+# name it stay unchanged.)
+CHAIN_RELOAD_TEXT = "#!/bin/sh\n" + HEADER + """# uwsgi-chain-reload MASTER_PID FIFO|gunicorn:RUN_DIR [SECONDS]: replace every worker of a
+# uWSGI master (a chain reload through its master FIFO) or of a gunicorn arbiter (SIGTTIN,
+# the new worker ready, SIGTTOU, per old worker), one at a time, and wait until every
+# worker of before has gone (osapi.wsgi).
 set -eu
 master=$1 fifo=$2 limit=${3:-80}
 workers() {
@@ -86,19 +89,47 @@ workers() {
     fi
   done
 }
-old=$(workers)
-if [ "$fifo" = HUP ]; then kill -HUP "$master"; else printf c > "$fifo"; fi
-waited=0
-while [ "$waited" -lt $((limit * 2)) ]; do
-  left=""
+alive() {  # how many of the old workers are still the master's
+  count=0
   for pid in $old; do
-    if [ -d "/proc/$pid" ] && grep -q "^PPid:[[:space:]]*$master\\$" "/proc/$pid/status" 2>/dev/null; then left="$left $pid"; fi
+    if grep -q "^PPid:[[:space:]]*$master\\$" "/proc/$pid/status" 2>/dev/null; then count=$((count + 1)); fi
   done
-  if [ -z "$left" ]; then exit 0; fi
-  sleep 0.5; waited=$((waited + 1))
-done
-echo "master $master: workers$left still running ${limit}s after the reload" >&2
-exit 1
+  echo "$count"
+}
+wait_for() {  # run "$@" every 0.5 s until it succeeds, at most $limit seconds
+  waited=0
+  while ! "$@"; do
+    if [ "$waited" -ge $((limit * 2)) ]; then
+      echo "master $master: $(alive) old workers still running ${limit}s into the reload" >&2; exit 1
+    fi
+    sleep 0.5; waited=$((waited + 1))
+  done
+}
+none_left() { [ "$(alive)" -eq 0 ]; }
+old=$(workers)
+case "$fifo" in
+  gunicorn:*)
+    run=${fifo#gunicorn:} started=""
+    new_ready() {
+      for pid in $(workers); do
+        case " $old $started " in *" $pid "*) continue ;; esac
+        if [ -e "$run/worker.$pid.ready" ]; then started="$started $pid"; return 0; fi
+      done
+      return 1
+    }
+    one_gone() { [ "$(alive)" -lt "$before" ]; }
+    for dummy in $old; do
+      before=$(alive)
+      if [ "$before" -eq 0 ]; then break; fi
+      kill -TTIN "$master"
+      wait_for new_ready
+      kill -TTOU "$master"
+      wait_for one_gone
+    done
+    ;;
+  *) printf c > "$fifo" ;;
+esac
+wait_for none_left
 """
 
 
@@ -210,9 +241,15 @@ def gunicorn_conf_text(svc, api, host):
              "import os\n", "\n"]
     for key, value in settings.items():
         lines.append("%s = %s\n" % (key, "0o%o" % value if key == "umask" else repr(value)))
+    ready = "/run/%s/worker.%%s.ready" % api["name"]
     lines += ["\n\n", "def when_ready(server):\n",
               "    \"\"\"Give the socket to Apache's group (the unit's supplementary group): mode 0660.\"\"\"\n",
-              "    os.chown(%r, -1, grp.getgrnam(%r).gr_gid)\n" % (gunicorn_socket_path(api), host["apache_group"])]
+              "    os.chown(%r, -1, grp.getgrnam(%r).gr_gid)\n" % (gunicorn_socket_path(api), host["apache_group"]),
+              "\n\n", "def post_worker_init(worker):\n",
+              "    \"\"\"This worker has loaded the application: the reload (ExecReload) waits for it.\"\"\"\n",
+              "    open(%r %% worker.pid, \"w\").close()\n" % ready,
+              "\n\n", "def worker_exit(server, worker):\n",
+              "    try:\n", "        os.unlink(%r %% worker.pid)\n" % ready, "    except OSError:\n", "        pass\n"]
     return "".join(lines)
 
 
@@ -244,8 +281,8 @@ def unit_text(svc, api, host):
     elif gunicorn:
         lines += ["# the venv's stable path: workers started by a reload import the release it points to\n",
                   "ExecStart=%s/bin/python3 -m gunicorn\n" % svc["venv"],
-                  "# SIGHUP: new workers load the application, the old ones stop gracefully\n",
-                  "ExecReload=%s $MAINPID HUP\n" % CHAIN_RELOAD_PATH,
+                  "# workers replaced one at a time, a warm one always serving\n",
+                  "ExecReload=%s $MAINPID gunicorn:/run/%s\n" % (CHAIN_RELOAD_PATH, api["name"]),
                   "# SIGTERM: a graceful stop (graceful_timeout)\n", "KillSignal=SIGTERM\n", "KillMode=mixed\n"]
     else:
         argv = api["standalone"]["argv"]
@@ -556,7 +593,7 @@ def serve_plan(svc, files, changed, app_changed, probe):
         running = state.get("active") == "active" and state.get("enabled") == "enabled"
         if restart or not running or app_changed:
             # a running uWSGI or gunicorn whose own files are unchanged takes a new application
-            # (config, code) with a reload that keeps workers serving; the rest restart
+            # (config, code) with a chain reload that keeps warm workers serving; the rest restart
             reload = app_changed and running and not restart and svc["mode"] in ("uwsgi", "gunicorn")
             units.append({"name": name, "enabled": True,
                           "state": "reloaded" if reload else "restarted" if restart or app_changed else "started"})

@@ -6,7 +6,8 @@ request limit or the stop file (whichever comes first), then print one JSON docu
     {"requests": 1234, "ok": 1234, "2xx": 1200, "3xx": 34, "other_status": {},
      "connection_errors": {}, "per_url": {...}, "errors": [first few], ...}
 
-Only loopback targets are allowed: every URL must be http(s)://127.x.y.z[:port]/...
+Only loopback targets are allowed: every URL must be http(s)://127.x.y.z[:port]/... or
+http(s)://[::1][:port]/...
 (https: the server's certificate is verified against --cafile).
 The exit status is 0 when every request answered 2xx/3xx, 1 otherwise, 2 on bad usage.
 
@@ -40,9 +41,9 @@ def loopback_url(url: str) -> urllib.parse.SplitResult:
     try:
         addr = ipaddress.ip_address(parts.hostname)
     except ValueError as exc:
-        raise ValueError(f"{url}: the host must be a literal 127.x.y.z address") from exc
-    if addr.version != 4 or addr not in ipaddress.ip_network("127.0.0.0/8"):
-        raise ValueError(f"{url}: refusing a target outside 127.0.0.0/8")
+        raise ValueError(f"{url}: the host must be a literal 127.x.y.z or [::1] address") from exc
+    if not (addr in ipaddress.ip_network("127.0.0.0/8") or addr == ipaddress.ip_address("::1")):
+        raise ValueError(f"{url}: refusing a target outside 127.0.0.0/8 and [::1]")
     return parts
 
 

@@ -16,10 +16,15 @@ SPEC.loader.exec_module(loadgen)
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1/", "http://example.org/", "https://10.0.0.1/",
-                                 "http://[::1]/", "ftp://127.0.0.1/"])
+                                 "http://[::2]/", "http://[2001:db8::1]/", "ftp://127.0.0.1/"])
 def test_refuses_targets_outside_loopback(url):
     with pytest.raises(ValueError):
         loadgen.loopback_url(url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.14:8016/identity/v3", "https://127.0.0.12/", "http://[::1]:8016/identity/v3"])
+def test_accepts_the_loopback_addresses(url):
+    assert loadgen.loopback_url(url).hostname in ("127.0.0.14", "127.0.0.12", "::1")
 
 
 def test_bad_usage_exits_2():

@@ -107,7 +107,10 @@ def test_gunicorn_service_files():
     assert "ExecStart=/opt/openstack/keystone/bin/python3 -m gunicorn\n" in unit
     assert "Environment=GUNICORN_CMD_ARGS=--config=/etc/keystone/gunicorn/keystone-api.conf.py\n" in unit
     assert "Type=notify\n" in unit and "SupplementaryGroups=www-data\n" in unit and "RuntimeDirectory=keystone-api\n" in unit
-    assert "ExecReload=%s $MAINPID HUP\n" % files.CHAIN_RELOAD_PATH in unit
+    assert "ExecReload=%s $MAINPID gunicorn:/run/keystone-api\n" % files.CHAIN_RELOAD_PATH in unit
+    # each worker marks itself ready once its application is loaded (the chain reload waits for it)
+    assert callable(settings["post_worker_init"]) and callable(settings["worker_exit"])
+    assert "'/run/keystone-api/worker.%s.ready' % worker.pid" in conf["content"]
     assert serve[files.CHAIN_RELOAD_PATH]["mode"] == "0755"
     routes = serve["/etc/apache2/osapi-wsgi/keystone.conf"]["content"]
     assert ('ProxyPass "/identity" "unix:/run/keystone-api/gunicorn.sock|http://keystone-api/identity" retry=0 acquire=1'
@@ -115,8 +118,8 @@ def test_gunicorn_service_files():
     assert "ProxyPreserveHost On" in routes and "SetEnv proxy-sendchunked 1" in routes
     assert out["units"] == ["keystone-api"] and out["apache_modules"] == ["proxy", "proxy_http"]
     assert out["other_modes"] == ["/etc/keystone/uwsgi/keystone-api.ini", "/opt/openstack/keystone/wsgi/keystone-api.wsgi"]
-    # a new application in a running gunicorn: a reload (SIGHUP: new workers, the old ones
-    # stop gracefully); its own files changed: a restart
+    # a new application in a running gunicorn: a chain reload (its ExecReload); its own files
+    # changed: a restart
     probe = settled(out)
     assert files.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], False, probe)["units"] == [
         {"name": "keystone-api", "state": "reloaded", "enabled": True}]

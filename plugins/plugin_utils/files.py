@@ -214,18 +214,25 @@ def gunicorn_socket_path(api):
 
 # gunicorn's settings for every API before osapi_wsgi_gunicorn_options: threaded workers (a
 # long request, e.g. an image upload, does not count against the timeout, which only checks
-# that a worker's main loop lives), workers recycled after about 10000 requests (the jitter
-# keeps them from recycling at once), 80 s for a graceful stop (uWSGI's worker-reload-mercy),
-# no access log (Apache writes it), errors to the journal.
-GUNICORN_BASE = {"worker_class": "gthread", "timeout": 60, "graceful_timeout": 80, "max_requests": 10000,
-                 "max_requests_jitter": 1000, "accesslog": None, "errorlog": "-"}
+# that a worker's main loop lives), workers recycled after 100000-150000 requests (a wide
+# jitter: with 10000 +- 1000 both workers of the benchmark recycled within a second of each
+# other every few seconds, and the API stalled while they loaded it again: p99 1.1-1.6 s and
+# a quarter less req/s on the version document), 80 s for a graceful stop (uWSGI's
+# worker-reload-mercy),
+# no keep-alive (Apache opens a connection per request: disablereuse), no access log (Apache
+# writes it), errors to the journal. worker_connections (gunicorn_settings) is the threads: a
+# worker accepts a connection only when a thread is free, so the idle worker takes the next
+# one.
+GUNICORN_BASE = {"worker_class": "gthread", "timeout": 60, "graceful_timeout": 80, "max_requests": 100000,
+                 "max_requests_jitter": 50000, "keepalive": 0, "accesslog": None, "errorlog": "-"}
 
 
 def gunicorn_settings(svc, api, host):
     """The settings of one API's gunicorn.conf.py: the engine's base, the workers and threads
     of the service, osapi_wsgi_gunicorn_options, then what the engine decides itself (the
     entrypoint, the unix socket, its mode, the process name, SCRIPT_NAME = the prefix)."""
-    settings = dict(GUNICORN_BASE, workers=int(svc["processes"]), threads=int(svc["threads"]))
+    settings = dict(GUNICORN_BASE, workers=int(svc["processes"]), threads=int(svc["threads"]),
+                    worker_connections=int(svc["threads"]))
     settings.update(host.get("gunicorn_options") or {})
     settings.update({"wsgi_app": api["entrypoint"], "bind": ["unix:%s" % gunicorn_socket_path(api)],
                      "umask": 0o117, "proc_name": api["name"], "raw_env": ["SCRIPT_NAME=%s" % api["prefix"]]})

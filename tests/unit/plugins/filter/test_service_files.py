@@ -99,7 +99,9 @@ def test_gunicorn_service_files():
     assert settings["bind"] == ["unix:/run/keystone-api/gunicorn.sock"] and settings["umask"] == 0o117
     assert settings["raw_env"] == ["SCRIPT_NAME=/identity"] and settings["proc_name"] == "keystone-api"
     assert (settings["workers"], settings["threads"], settings["worker_class"]) == (2, 2, "gthread")
-    assert (settings["timeout"], settings["max_requests"], settings["max_requests_jitter"]) == (120, 500, 1000)
+    # a worker accepts only when a thread is free: the idle worker takes the next connection
+    assert (settings["worker_connections"], settings["keepalive"]) == (2, 0)
+    assert (settings["timeout"], settings["max_requests"], settings["max_requests_jitter"]) == (120, 500, 50000)
     assert settings["accesslog"] is None and callable(settings["when_ready"])
     assert "grp.getgrnam('www-data')" in conf["content"]
     unit = serve["/etc/systemd/system/keystone-api.service"]["content"]

@@ -81,7 +81,7 @@ def scenario_releases_services(catalog):
             image = str(platform.get("image") or "")
             if not image.startswith(IMAGE % ""):
                 continue
-            release = image[len(IMAGE % ""):].split("-")[0]  # bookworm-full: bookworm's Python
+            release = image[len(IMAGE % ""):].split("-", maxsplit=1)[0]  # bookworm-full: bookworm's Python
             if release != DEFAULT_RELEASE:
                 names = out.setdefault(release, [])
                 names.extend(group for group in platform.get("groups") or [] if group in catalog and group not in names)

@@ -8,7 +8,7 @@ sites) are kept in the container as a snapshot. Then, ROUNDS times, every row in
 services restarted, seconds instead of a playbook run) and is measured:
   - wrk (-t2 -c16, loopback only) per endpoint of the row: req/s, p50/p99 latency,
     non-2xx/3xx answers and socket errors;
-  - CPU seconds the serving processes spent per request (Apache + uWSGI or Apache's
+  - CPU seconds the serving processes spent per request (Apache + uWSGI or gunicorn, or Apache's
     mod_wsgi daemons, from /proc: benchmarks/procstat.py), and the CPU the backends
     (memcached, MariaDB) spent;
   - the host's load average before, and the share of the host's CPU that processes other

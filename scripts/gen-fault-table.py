@@ -30,7 +30,8 @@ against each other and against the host's other APIs).
 
 The other scenarios: faults only a live host can find, tried by `tests/faults/fault_case.py`,
 which the `side_effect` step of the Molecule scenarios runs (`molecule/uwsgi/side_effect.yml`,
-`molecule/mod_wsgi/side_effect.yml`, `molecule/eventlet/side_effect.yml`). Each row is one
+`molecule/mod_wsgi/side_effect.yml`, `molecule/eventlet/side_effect.yml`, and under gunicorn
+`molecule/mode_switch/side_effect.yml`). Each row is one
 real `ansible-playbook` run with the bad setting over a good deployment in a systemd
 container. It passes when the play failed, stopped at the expected step, and its last
 message names the setting to fix, and when, afterwards, every API of the container still

@@ -231,12 +231,13 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
     if not isinstance(value("uwsgi_options", {}), dict):
         errors.append("osapi_wsgi_uwsgi_options must be a mapping of uWSGI option names to values.")
     gunicorn = value("gunicorn_options", {})
+    reserved = sorted(set(gunicorn) & set(GUNICORN_ENGINE_SETTINGS)) if isinstance(gunicorn, dict) else []
     if not isinstance(gunicorn, dict) or not all(_IDENTIFIER.match(str(key)) for key in gunicorn):
         errors.append("osapi_wsgi_gunicorn_options must be a mapping of gunicorn setting names to values,"
                       " e.g. {timeout: 120, max_requests: 2000}.")
-    elif set(gunicorn) & set(GUNICORN_ENGINE_SETTINGS):
+    elif reserved:
         errors.append("osapi_wsgi_gunicorn_options sets %s: the engine writes those itself (socket, entrypoint,"
-                      " environment); leave them out." % ", ".join(sorted(set(gunicorn) & set(GUNICORN_ENGINE_SETTINGS))))
+                      " environment); leave them out." % ", ".join(reserved))
     if value("tls_enabled") and not (_PEM_CERT.search(str(value("tls_certificate") or ""))
                                      and _PEM_KEY.search(str(value("tls_private_key") or ""))):
         errors.append("osapi_wsgi_tls_enabled is true: set osapi_wsgi_tls_certificate to the PEM certificate"

@@ -28,6 +28,8 @@ WILDCARDS = ("0.0.0.0", "::")
 UNIT_DIR = "/etc/systemd/system"
 # the modes that run one systemd unit per API (mod_wsgi runs in Apache)
 UNIT_MODES = ("uwsgi", "gunicorn", "eventlet")
+# the unit modes whose ExecReload is the chain reload (CHAIN_RELOAD_TEXT); eventlet restarts
+CHAIN_RELOAD_MODES = ("uwsgi", "gunicorn")
 
 
 def ini_value(value):
@@ -315,6 +317,18 @@ def wsgi_script_text(svc, api):
     return "".join(lines)
 
 
+def unix_http_route(api, socket, comments, directive):
+    """Apache's route of an API that speaks HTTP on a unix socket (uWSGI's http-socket,
+    gunicorn) behind mod_proxy_http: request bodies streamed chunked, the mode's own directive
+    for the prefix, and a new backend connection per request (uWSGI's http-socket closes the
+    connection after each answer without saying so: a connection Apache kept for the next
+    request would be dead; gunicorn runs without keep-alive)."""
+    name, prefix = api["name"], api["prefix"]
+    return list(comments) + [
+        "<Location \"%s\">\n" % prefix, "    SetEnv proxy-sendchunked 1\n", "    %s\n" % directive, "</Location>\n",
+        "ProxyPass \"%s\" \"unix:%s|http://%s%s\" retry=0 acquire=1 disablereuse=On\n" % (prefix, socket, name, prefix)]
+
+
 def apache_service_text(svc):
     """The service's routes in Apache (one file per service, included by the virtual host)."""
     lines = [HEADER, "# %s: mode %s\n" % (svc["name"], svc["mode"])]
@@ -322,24 +336,16 @@ def apache_service_text(svc):
         name, prefix = api["name"], api["prefix"]
         lines.append("\n# %s (%s) at %s\n" % (name, api["entrypoint"], prefix))
         if svc["mode"] == "uwsgi" and svc["uwsgi_http_socket"]:
-            lines += [
+            lines += unix_http_route(api, socket_path(api), [
                 "# uWSGI http-socket: request bodies are streamed chunked, uWSGI mounts the app at the prefix.\n",
                 "# Apache answers \"Expect: 100-continue\" itself: uWSGI's http-socket never sends the\n",
-                "# interim 100, so a forwarded expectation would stall the upload until it times out.\n",
-                "<Location \"%s\">\n" % prefix, "    SetEnv proxy-sendchunked 1\n", "    Proxy100Continue Off\n",
-                "</Location>\n",
-                # uWSGI's http-socket closes the connection after each answer without saying so:
-                # a backend connection Apache kept for the next request would be dead
-                "ProxyPass \"%s\" \"unix:%s|http://%s%s\" retry=0 acquire=1 disablereuse=On\n"
-                % (prefix, socket_path(api), name, prefix)]
+                "# interim 100, so a forwarded expectation would stall the upload until it times out.\n"],
+                "Proxy100Continue Off")
         elif svc["mode"] == "gunicorn":
-            lines += [
+            lines += unix_http_route(api, gunicorn_socket_path(api), [
                 "# gunicorn on its unix socket (SCRIPT_NAME = the prefix): request bodies streamed chunked,\n",
-                "# the client's Host kept for the links the API writes, a new connection per request.\n",
-                "<Location \"%s\">\n" % prefix, "    SetEnv proxy-sendchunked 1\n", "    ProxyPreserveHost On\n",
-                "</Location>\n",
-                "ProxyPass \"%s\" \"unix:%s|http://%s%s\" retry=0 acquire=1 disablereuse=On\n"
-                % (prefix, gunicorn_socket_path(api), name, prefix)]
+                "# the client's Host kept for the links the API writes, a new connection per request.\n"],
+                "ProxyPreserveHost On")
         elif svc["mode"] == "uwsgi":
             lines.append("ProxyPass \"%s\" \"unix:%s|uwsgi://%s/\" retry=0 acquire=1\n" % (prefix, socket_path(api), name))
         elif svc["mode"] == "mod_wsgi":
@@ -445,7 +451,7 @@ def serve_entries(svc, host):
     """What is written after the entrypoint check: each API's uWSGI ini and unit (uwsgi),
     gunicorn.conf.py and unit (gunicorn), unit (eventlet) or mod_wsgi script, and Apache's files."""
     out = []
-    if svc["mode"] in ("uwsgi", "gunicorn"):
+    if svc["mode"] in CHAIN_RELOAD_MODES:
         out += [directory("%s/%s" % (svc["etc_dir"], svc["mode"]), "root", svc["group"], "0750"),
                 directory(CHAIN_RELOAD_PATH.rsplit("/", 1)[0]),
                 entry(CHAIN_RELOAD_PATH, CHAIN_RELOAD_TEXT, mode="0755")]
@@ -601,7 +607,7 @@ def serve_plan(svc, files, changed, app_changed, probe):
         if restart or not running or app_changed:
             # a running uWSGI or gunicorn whose own files are unchanged takes a new application
             # (config, code) with a chain reload that keeps warm workers serving; the rest restart
-            reload = app_changed and running and not restart and svc["mode"] in ("uwsgi", "gunicorn")
+            reload = app_changed and running and not restart and svc["mode"] in CHAIN_RELOAD_MODES
             units.append({"name": name, "enabled": True,
                           "state": "reloaded" if reload else "restarted" if restart or app_changed else "started"})
     apache_changed = any(item["path"] in changed for item in entries if item.get("apache"))

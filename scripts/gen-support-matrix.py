@@ -20,16 +20,12 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 # the reader behind the osapi.wsgi.catalog lookup (plain Python, no Ansible needed)
 sys.path.insert(0, str(REPO / "plugins" / "plugin_utils"))
 import catalog as osapi_catalog  # noqa: E402 pylint: disable=wrong-import-position
+# the release a scenario's platform runs, read the way the wheelhouse reads it (scripts/)
+from wheelhouse import platform_release  # noqa: E402 pylint: disable=wrong-import-position
 OUT = REPO / "docs" / "support-matrix.md"
 MODES = ("uwsgi", "mod_wsgi", "gunicorn", "eventlet")
-RELEASES = {"bookworm": "Debian 12 (bookworm)", "trixie": "Debian 13 (trixie)"}
-IMAGE = "localhost/osapi-wsgi-debian:"
-
-
-def platform_release(platform):
-    """The Debian release of a scenario's platform (its image; Debian 12 by default)."""
-    image = str(platform.get("image") or IMAGE + "bookworm")
-    return image[len(IMAGE):] if image.startswith(IMAGE) else image
+# release: (its name in the docs, its Python)
+RELEASES = {"bookworm": ("Debian 12 (bookworm)", "3.11"), "trixie": ("Debian 13 (trixie)", "3.13")}
 
 
 def default_scenarios():
@@ -50,7 +46,8 @@ def scenario_coverage():
         allvars = spec["provisioner"]["inventory"]["group_vars"]["all"]
         where = {}
         for platform in spec["platforms"]:
-            release = RELEASES.get(platform_release(platform), platform_release(platform)).split(" (")[0]
+            release = platform_release(platform)
+            release = RELEASES[release][0].split(" (")[0] if release in RELEASES else str(release)
             for service in platform.get("groups", []):
                 where[service] = f"{path.parent.name} on {release}"
                 mode = allvars.get(f"{service}_wsgi_mode", allvars.get("osapi_wsgi_mode", "uwsgi"))
@@ -79,10 +76,9 @@ def platform_matrix():
              "Which Debian release each mode was tested on in the last run of the scenarios (each",
              "scenario's tests record the release of its containers and the modes they checked):",
              "", "| release | Python | " + " | ".join(MODES) + " |", "|---|---|" + "---|" * len(MODES)]
-    python = {"bookworm": "3.11", "trixie": "3.13"}
-    for release, title in RELEASES.items():
+    for release, (title, python) in RELEASES.items():
         cells = ["; ".join(found.get((release, mode), [])) or "not tested" for mode in MODES]
-        lines.append(f"| {title} | {python[release]} | " + " | ".join(cells) + " |")
+        lines.append(f"| {title} | {python} | " + " | ".join(cells) + " |")
     lines += ["",
               "What differs per release (roles/osapi_wsgi/vars/Debian_12.yml, Debian_13.yml over Debian.yml):",
               "the Python the venvs are made from (3.11, 3.13), so the uWSGI plugin the engine names",

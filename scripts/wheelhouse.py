@@ -48,7 +48,7 @@ def requirements(service, entry):
         version = "==" + version
     extra = defaults.get(f"{service}_pip_extra_packages") or []
     engine = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "defaults" / "main.yml").read_text())
-    # gunicorn: what the gunicorn mode adds to any service's venv
+    # gunicorn's packages: in every service's venv, whatever its mode (roles/osapi_wsgi/vars/main.yml)
     return ([entry["package"] + version] + list(engine["osapi_wsgi_pip_cloud_packages"]) + list(extra)
             + list(engine["osapi_wsgi_gunicorn_packages"]))
 
@@ -72,17 +72,23 @@ IMAGE = "localhost/osapi-wsgi-debian:%s"
 BUILDER = "osapi-wheelhouse-%s"
 
 
+def platform_release(platform):
+    """The Debian release a Molecule platform runs (its image; the default release without
+    one; bookworm-full: bookworm); None for an image that is not one of this project's."""
+    image = str(platform.get("image") or IMAGE % DEFAULT_RELEASE)
+    if not image.startswith(IMAGE % ""):
+        return None
+    return image[len(IMAGE % ""):].split("-", maxsplit=1)[0]
+
+
 def scenario_releases_services(catalog):
     """{release: [services]} that the scenarios deploy on a release other than the default
     (their platforms' image and service groups)."""
     out = {}
     for path in sorted((REPO / "molecule").glob("*/molecule.yml")):
         for platform in (yaml.safe_load(path.read_text()) or {}).get("platforms") or []:
-            image = str(platform.get("image") or "")
-            if not image.startswith(IMAGE % ""):
-                continue
-            release = image[len(IMAGE % ""):].split("-", maxsplit=1)[0]  # bookworm-full: bookworm's Python
-            if release != DEFAULT_RELEASE:
+            release = platform_release(platform)
+            if release and release != DEFAULT_RELEASE:
                 names = out.setdefault(release, [])
                 names.extend(group for group in platform.get("groups") or [] if group in catalog and group not in names)
     return out

@@ -334,8 +334,8 @@ def node(scenario: Scenario, nodes: dict[str, Node]) -> Node:
 
 def _read_call_made(api: dict) -> bool:
     """Whether the tests make an API's catalog read call: it has one, and it needs no worker
-    process (read_call_worker) and no client fix (read_call_blocked)."""
-    return bool(api.get("read_call")) and not (api.get("read_call_worker") or api.get("read_call_blocked"))
+    process (read_call_worker)."""
+    return bool(api.get("read_call")) and not api.get("read_call_worker")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 GET <prefix>/ through Apache with a version document (with a keystone token where the catalog
 says token_required), is listed in keystone's catalog, and answers its read call (catalog
 `read_call`) from python-openstackclient through that catalog, unless the call needs a worker
-process this collection does not deploy (`read_call_worker`). The per-API results, with each
+process this collection does not deploy (`read_call_worker`), and refuses the same request
+without a token (401: the service checks tokens, it does not merely accept them). The per-API results, with each
 venv's install time and size, are written to .cache/catalog-results.json, the input of
 scripts/gen-support-matrix.py, before any assert."""
 import json
@@ -18,6 +19,9 @@ from testinfra.modules.ansible import AnsibleException
 VERSION_DOC = re.compile(r"(?im)version|^(1\.0|[0-9]{4}-[0-9]{2}-[0-9]{2})$")
 RESULTS = pathlib.Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", pathlib.Path(__file__).parents[3])) \
     / ".cache" / "catalog-results.json"
+# urllib3's log line for each request the client sends (openstack --debug), any client library
+SENT = re.compile(r'(https?)://(\S+?):(\d+) "(\w+) (\S+) HTTP/[0-9.]+" (\d+)')
+CLEAN_UP = re.compile(r"(?m)^clean_up \w+: (.+)$")
 # install time = venv created -> last package recorded; disk use in MiB
 MEASURE = """set -euo pipefail
 for v in "$@"; do
@@ -45,18 +49,33 @@ def answer(api, url, headers) -> tuple[int | None, str]:
     return got.status, got.body.decode(errors="replace")
 
 
-def read_call(cloud, spec, made) -> dict:
-    """The API's read call through keystone's catalog: ok, or the client's last error line."""
+def last_get(debug_output: str, prefix: str) -> str | None:
+    """The URL of the last GET the client sent under the API's prefix (its read call: version
+    discovery and keystone's own requests come before it)."""
+    urls = []
+    for scheme, host, port, method, path, _status in SENT.findall(debug_output):
+        if method == "GET" and (path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "?")):
+            urls.append(f"{scheme}://{'[%s]' % host if ':' in host else host}:{port}{path}")
+    return urls[-1] if urls else None
+
+
+def read_call(cloud, api, spec, prefix, made) -> dict:
+    """The API's read call through keystone's catalog: ok, or the client's last error line; then
+    the same GET without a token, whose status is recorded (401 expected)."""
+    record = {"read_call": spec.get("read_call"), "read_call_ok": None, "read_call_worker": spec.get("read_call_worker"),
+              "read_call_error": None, "read_call_url": None, "without_token_status": None}
     if not made(spec):
         # a call that needs a worker would wait for its RPC timeout: not made
-        return {"read_call": spec.get("read_call"), "read_call_ok": None,
-                "read_call_worker": spec.get("read_call_worker"), "read_call_blocked": spec.get("read_call_blocked"),
-                "read_call_error": None}
-    done = cloud(*spec["read_call"].split(), check=False, extra_env=spec.get("read_call_env"))
-    lines = [line for line in (done.stderr or "").strip().splitlines() if line.strip()]
-    return {"read_call": spec["read_call"], "read_call_ok": done.returncode == 0,
-            "read_call_worker": spec.get("read_call_worker"),
-            "read_call_error": None if done.returncode == 0 else (lines[-1][-300:] if lines else f"exit {done.returncode}")}
+        return record
+    done = cloud("--debug", *spec["read_call"].split(), check=False, extra_env=spec.get("read_call_env"))
+    record.update(read_call_ok=done.returncode == 0, read_call_url=last_get(done.stderr or "", prefix))
+    if done.returncode:
+        # with --debug the client's error message is cliff's "clean_up <Command>: <message>" line
+        errors = CLEAN_UP.findall(done.stderr or "")
+        record["read_call_error"] = errors[-1][-300:] if errors else f"exit {done.returncode}"
+    if record["read_call_url"]:
+        record["without_token_status"] = answer(api, record["read_call_url"], {})[0]
+    return record
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +103,7 @@ def records(scenario, api, nodes, cloud, read_call_made) -> dict:
                 "answers": status in (200, 300) and bool(VERSION_DOC.search(body)),
                 "service_type": specs[item.api].get("service_type"),
                 "endpoints": listed.get(specs[item.api].get("service_type"), []),
-                **read_call(cloud, specs[item.api], read_call_made)}
+                **read_call(cloud, api, specs[item.api], item.prefix, read_call_made)}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(list(found.values()), indent=4) + "\n", encoding="utf-8")
     return found
@@ -111,8 +130,15 @@ def test_read_call_answers_through_the_catalog(records, deployed_api):
     record = records[deployed_api.api]
     if not record["read_call"]:
         pytest.skip(f"{deployed_api.api}: no read call in the catalog")
-    if record.get("read_call_blocked"):
-        pytest.skip(f"openstack {record['read_call']}: {record['read_call_blocked']}")
     if record["read_call_worker"]:
         pytest.skip(f"openstack {record['read_call']} needs {record['read_call_worker']}, which is not deployed")
     assert record["read_call_ok"], f"openstack {record['read_call']}: {record['read_call_error']}"
+
+
+def test_read_call_refused_without_a_token(records, deployed_api):
+    record = records[deployed_api.api]
+    if not record["read_call_ok"]:
+        pytest.skip(f"{deployed_api.api}: no read call answered (see test_read_call_answers_through_the_catalog)")
+    assert record["read_call_url"], f"openstack {record['read_call']}: no GET under {record['prefix']} in its debug output"
+    assert record["without_token_status"] == 401, \
+        f"GET {record['read_call_url']} without a token: HTTP {record['without_token_status']} (expected 401)"

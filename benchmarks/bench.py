@@ -73,6 +73,9 @@ ROWS = {
     # wheels in the wheelhouse), and more workers to hide the round trips to memcached
     "pymemcache": ({"keystone_cache_backend": "dogpile.cache.pymemcache",
                     "keystone_pip_extra_packages": ["pymemcache"]}, "keystone-validate", "defaults"),
+    # the C client (libmemcached, bundled in pylibmc's manylinux wheel; cp311 only)
+    "pylibmc": ({"keystone_cache_backend": "dogpile.cache.pylibmc",
+                 "keystone_pip_extra_packages": ["pylibmc"]}, "keystone-validate", "defaults"),
     "bmemcached": ({"keystone_cache_backend": "dogpile.cache.bmemcached",
                     "keystone_pip_extra_packages": ["python-binary-memcached"]}, "keystone-validate", "defaults"),
     "p3": ({"keystone_wsgi_processes": 3}, "keystone-validate", "defaults"),

@@ -7,8 +7,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 eval "$("$repo/scripts/setup.sh")"
 command -v wrk >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >&2
 if python "$repo/scripts/wheelhouse.py" keystone placement; then
-  # the memcached clients of the cache rows (pymemcache, bmemcached): pure-Python wheels
-  for req in pymemcache python-binary-memcached uhashring; do
+  # the memcached clients of the cache rows (pymemcache, bmemcached: pure Python; pylibmc:
+  # a manylinux wheel for the benchmark's Debian 12 Python, libmemcached inside)
+  for req in pymemcache python-binary-memcached uhashring pylibmc; do
     ls "$OSAPI_CACHE/wheelhouse" | grep -qi "^${req//-/_}-" ||
       pip download -q --no-deps --only-binary=:all: -d "$OSAPI_CACHE/wheelhouse" "$req" >&2
   done

@@ -28,6 +28,11 @@ MODES = ("uwsgi", "mod_wsgi", "gunicorn", "eventlet")
 RELEASES = {"bookworm": ("Debian 12 (bookworm)", "3.11"), "trixie": ("Debian 13 (trixie)", "3.13")}
 
 
+def short_name(release):
+    """"Debian 12" for bookworm: how the mode columns and the platform table name a release."""
+    return RELEASES[release][0].split(" (", maxsplit=1)[0] if release in RELEASES else str(release)
+
+
 def default_scenarios():
     """The scenarios scripts/test.sh (and so CI) runs by default."""
     match = re.search(r"^SCENARIOS=\(([^)]*)\)", (REPO / "scripts" / "test.sh").read_text(), re.M)
@@ -46,8 +51,7 @@ def scenario_coverage():
         allvars = spec["provisioner"]["inventory"]["group_vars"]["all"]
         where = {}
         for platform in spec["platforms"]:
-            release = platform_release(platform)
-            release = RELEASES[release][0].split(" (")[0] if release in RELEASES else str(release)
+            release = short_name(platform_release(platform))
             for service in platform.get("groups", []):
                 where[service] = f"{path.parent.name} on {release}"
                 mode = allvars.get(f"{service}_wsgi_mode", allvars.get("osapi_wsgi_mode", "uwsgi"))
@@ -82,9 +86,9 @@ def platform_matrix():
              "scenario's tests record the release of its containers and the modes they checked):",
              "", "| release | Python | " + " | ".join(MODES) + " |", "|---|---|" + "---|" * len(MODES)]
     for release, (title, python) in RELEASES.items():
+        runs = {mode: planned.get((short_name(release), mode)) for mode in MODES}
         cells = ["; ".join(found.get((release, mode), []))
-                 or (f"no result recorded here (run by: {', '.join(sorted(planned[(title.split(' (')[0], mode)]))})"
-                     if (title.split(" (")[0], mode) in planned else "not tested")
+                 or (f"no result recorded here (run by: {', '.join(sorted(runs[mode]))})" if runs[mode] else "not tested")
                  for mode in MODES]
         lines.append(f"| {title} | {python} | " + " | ".join(cells) + " |")
     lines += ["",

@@ -40,8 +40,8 @@ def default_scenarios():
 
 
 def scenario_coverage():
-    """{(service, mode): {"scenario (Debian N)", ...}} from the default scenarios' platforms
-    (groups, release) and mode variables."""
+    """{(service, mode): {(scenario, release), ...}} from the default scenarios' platforms
+    (groups, release: bookworm, trixie, ...; None when unknown) and mode variables."""
     cover = {}
     default = default_scenarios()
     for path in sorted((REPO / "molecule").glob("*/molecule.yml")):
@@ -51,9 +51,9 @@ def scenario_coverage():
         allvars = spec["provisioner"]["inventory"]["group_vars"]["all"]
         where = {}
         for platform in spec["platforms"]:
-            release = short_name(platform_release(platform))
+            release = platform_release(platform)
             for service in platform.get("groups", []):
-                where[service] = f"{path.parent.name} on {release}"
+                where[service] = (path.parent.name, release)
                 mode = allvars.get(f"{service}_wsgi_mode", allvars.get("osapi_wsgi_mode", "uwsgi"))
                 cover.setdefault((service, mode), set()).add(where[service])
         # modes a scenario switches to later (side_effect: deploy.yml imported with vars)
@@ -63,7 +63,7 @@ def scenario_coverage():
                 for var, mode in (play.get("vars") or {}).items():
                     if var.endswith("_wsgi_mode"):
                         service = var[: -len("_wsgi_mode")]
-                        cover.setdefault((service, mode), set()).add(where.get(service, path.parent.name))
+                        cover.setdefault((service, mode), set()).add(where.get(service, (path.parent.name, None)))
     return cover
 
 
@@ -73,8 +73,7 @@ def platform_matrix():
     found, planned = {}, {}
     # what the default scenarios deploy on each release, for the cells this cache has no record of
     for (dummy, mode), places in scenario_coverage().items():
-        for place in places:
-            scenario, dummy, release = place.partition(" on ")
+        for scenario, release in places:
             planned.setdefault((release, mode), set()).add(scenario)
     for path in sorted((REPO / ".cache" / "platforms").glob("*.json")):
         for key, item in json.loads(path.read_text()).items():
@@ -86,7 +85,7 @@ def platform_matrix():
              "scenario's tests record the release of its containers and the modes they checked):",
              "", "| release | Python | " + " | ".join(MODES) + " |", "|---|---|" + "---|" * len(MODES)]
     for release, (title, python) in RELEASES.items():
-        runs = {mode: planned.get((short_name(release), mode)) for mode in MODES}
+        runs = {mode: planned.get((release, mode)) for mode in MODES}
         cells = ["; ".join(found.get((release, mode), []))
                  or (f"no result recorded here (run by: {', '.join(sorted(runs[mode]))})" if runs[mode] else "not tested")
                  for mode in MODES]
@@ -153,7 +152,9 @@ def main():
                 if mode == "eventlet" and not api.get("standalone"):
                     modes.append("-")
                 elif (name, mode) in cover:
-                    modes.append("**tested** (" + ", ".join(sorted(cover[(name, mode)])) + ")")
+                    places = sorted(f"{scenario} on {short_name(release)}" if release else scenario
+                                    for scenario, release in cover[(name, mode)])
+                    modes.append("**tested** (" + ", ".join(places) + ")")
                 else:
                     modes.append("*supported*")
             call = read_call_cell(api, res)

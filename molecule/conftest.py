@@ -146,8 +146,9 @@ class Scenario:
         return [host for host in self.hosts() if self.services(host)]
 
     @staticmethod
-    def _url(scheme: str, address: str, port: int) -> str:
-        # listening on every address: reach it on the loopback of the same family
+    def url(scheme: str, address: str, port: int) -> str:
+        """scheme://address[:port] (IPv6 in brackets, no default port); listening on every
+        address: reach it on the loopback of the same family."""
         address = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(address, address)
         if ipaddress.ip_address(address).version == 6:
             address = f"[{address}]"
@@ -164,13 +165,13 @@ class Scenario:
 
     def node_url(self, host: str | None = None) -> str:
         """Base URL of a host's Apache frontend."""
-        return self._url("https" if self.tls(host) else "http", self.address(host),
-                         self.vars(host).get("osapi_wsgi_http_port", 80))
+        return self.url("https" if self.tls(host) else "http", self.address(host),
+                        self.vars(host).get("osapi_wsgi_http_port", 80))
 
     def lb_url(self) -> str:
         """Base URL of the HAProxy frontend."""
         lb = self.hosts("haproxy")[0]
-        return self._url("http", self.var("haproxy_bind_address", lb), self.vars(lb).get("haproxy_port", 80))
+        return self.url("http", self.var("haproxy_bind_address", lb), self.vars(lb).get("haproxy_port", 80))
 
     def base_url(self) -> str:
         """Where clients reach the APIs: HAProxy when the scenario has one, else the first host."""

@@ -49,17 +49,16 @@ def answer(api, url, headers) -> tuple[int | None, str]:
     return got.status, got.body.decode(errors="replace")
 
 
-def last_get(debug_output: str, prefix: str) -> str | None:
+def last_get(scenario, debug_output: str, prefix: str) -> str | None:
     """The URL of the last GET the client sent under the API's prefix (its read call: version
     discovery and keystone's own requests come before it)."""
-    urls = []
-    for scheme, host, port, method, path, _status in SENT.findall(debug_output):
-        if method == "GET" and (path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "?")):
-            urls.append(f"{scheme}://{'[%s]' % host if ':' in host else host}:{port}{path}")
+    urls = [scenario.url(scheme, host, port) + path
+            for scheme, host, port, method, path, _status in SENT.findall(debug_output)
+            if method == "GET" and (path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "?"))]
     return urls[-1] if urls else None
 
 
-def read_call(cloud, api, spec, prefix, made) -> dict:
+def read_call(scenario, cloud, api, spec, prefix, made) -> dict:
     """The API's read call through keystone's catalog: ok, or the client's last error line; then
     the same GET without a token, whose status is recorded (401 expected)."""
     record = {"read_call": spec.get("read_call"), "read_call_ok": None, "read_call_worker": spec.get("read_call_worker"),
@@ -68,7 +67,7 @@ def read_call(cloud, api, spec, prefix, made) -> dict:
         # a call that needs a worker would wait for its RPC timeout: not made
         return record
     done = cloud("--debug", *spec["read_call"].split(), check=False, extra_env=spec.get("read_call_env"))
-    record.update(read_call_ok=done.returncode == 0, read_call_url=last_get(done.stderr or "", prefix))
+    record.update(read_call_ok=done.returncode == 0, read_call_url=last_get(scenario, done.stderr or "", prefix))
     if done.returncode:
         # with --debug the client's error message is cliff's "clean_up <Command>: <message>" line
         errors = CLEAN_UP.findall(done.stderr or "")
@@ -103,7 +102,7 @@ def records(scenario, api, nodes, cloud, read_call_made) -> dict:
                 "answers": status in (200, 300) and bool(VERSION_DOC.search(body)),
                 "service_type": specs[item.api].get("service_type"),
                 "endpoints": listed.get(specs[item.api].get("service_type"), []),
-                **read_call(cloud, api, specs[item.api], item.prefix, read_call_made)}
+                **read_call(scenario, cloud, api, specs[item.api], item.prefix, read_call_made)}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(list(found.values()), indent=4) + "\n", encoding="utf-8")
     return found

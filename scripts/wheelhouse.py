@@ -5,24 +5,24 @@ scenario would download the same releases again. Instead the test suite builds o
 directory of wheels per machine (sdists are built once, here) and the scenarios install
 with `--no-index --find-links` from it, bind-mounted read-only into the containers.
 
-Per service: `pip wheel` of its package plus its role's default extra packages, run in a
-throwaway container of the test image, so that the interpreter (Debian's 3.11.2) and the
-environment markers it decides on are the targets' own: a host Python 3.11.7 would skip
-e.g. redis's `async-timeout; python_full_version < "3.11.3"`. A stamp file per service
-records the last refresh; a service refreshed less than --max-age hours
-ago is skipped, so a warm machine spends no time here and a cold one fetches each release
-once. Newer releases on PyPI are picked up at the next refresh.
+One resolution per OpenStack series: `pip wheel` of every service's release of the series
+(the catalog's `releases`) plus what the roles install beside it by default, with the
+series' upper-constraints as the engine applies them (plugins/plugin_utils/series.py), so
+the wheels are exactly the versions a deploy of that series installs. Run in a throwaway
+container of the test image, so that the interpreter (Debian's) and the environment markers
+it decides on are the targets' own: a host Python 3.11.7 would skip e.g. redis's
+`async-timeout; python_full_version < "3.11.3"`. A stamp file per release and series
+records the last refresh; one refreshed less than --max-age hours ago with the same
+requirements and constraints is skipped, so a warm machine spends no time here.
 
-The releases the upgrade scenario moves between (molecule/upgrade/releases.yml, {service:
-{from, to, from_requires}}) get their wheels too, as `<service>@<version>`.
-
-Per platform Python: every service is built in a container of the Debian 12 image (Python
+Per platform Python: every series is built in a container of the Debian 12 image (Python
 3.11); the services that scenarios deploy on another release (a platform whose `image` is
-localhost/osapi-wsgi-debian:<release>, its service groups) are built again in that
-release's image (Debian 13: Python 3.13), into the same directory: pure-Python wheels are
-shared, compiled ones are tagged by their Python (cp311, cp313) and pip takes its own.
+localhost/osapi-wsgi-debian:<release>, its service groups) are built again, for every
+series, in that release's image (Debian 13: Python 3.13), into the same directory:
+pure-Python wheels are shared, compiled ones are tagged by their Python (cp311, cp313) and
+pip takes its own.
 
-Usage: python scripts/wheelhouse.py [--dir DIR] [--max-age HOURS] [--jobs N] [SERVICE ...]
+Usage: python scripts/wheelhouse.py [--dir DIR] [--max-age HOURS] [--series S ...] [SERVICE ...]
 """
 import argparse
 import concurrent.futures
@@ -35,36 +35,20 @@ import time
 import yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-# the reader behind the osapi.wsgi.catalog lookup (plain Python, no Ansible needed)
+# the reader behind the osapi.wsgi.catalog lookup and the series logic (plain Python, no Ansible needed)
 sys.path.insert(0, str(REPO / "plugins" / "plugin_utils"))
 import catalog as osapi_catalog  # noqa: E402 pylint: disable=wrong-import-position
+import series as osapi_series  # noqa: E402 pylint: disable=wrong-import-position
 
 
-def requirements(service, entry):
-    """The pip requirements the role installs for this service by default."""
+def requirements(service, entry, series=osapi_series.DEFAULT):
+    """The pip requirements the role installs for this service by default in a series."""
     defaults = yaml.safe_load((REPO / "roles" / service / "defaults" / "main.yml").read_text())
-    version = str(defaults.get(f"{service}_version") or "")
-    if version and version[0] not in "<>=!~":
-        version = "==" + version
     extra = defaults.get(f"{service}_pip_extra_packages") or []
     engine = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "defaults" / "main.yml").read_text())
     # gunicorn's packages: in every service's venv, whatever its mode (roles/osapi_wsgi/vars/main.yml)
-    return ([entry["package"] + version] + list(engine["osapi_wsgi_pip_cloud_packages"]) + list(extra)
-            + list(engine["osapi_wsgi_gunicorn_packages"]))
-
-
-def scenario_releases(catalog):
-    """{<service>@<version>: requirements} of the releases the upgrade scenario moves between."""
-    path = REPO / "molecule" / "upgrade" / "releases.yml"
-    releases = yaml.safe_load(path.read_text()) if path.exists() else {}
-    out = {}
-    for service, moves in (releases or {}).items():
-        if service in catalog:
-            base = requirements(service, catalog[service])[1:]
-            out[f"{service}@{moves['from']}"] = [f"{catalog[service]['package']}=={moves['from']}", *base,
-                                                 *moves.get("from_requires", [])]
-            out[f"{service}@{moves['to']}"] = [f"{catalog[service]['package']}=={moves['to']}", *base]
-    return out
+    return ([f"{entry['package']}=={entry['releases'][series]}"] + list(engine["osapi_wsgi_pip_cloud_packages"])
+            + list(extra) + list(engine["osapi_wsgi_gunicorn_packages"]))
 
 
 DEFAULT_RELEASE = "bookworm"
@@ -94,13 +78,13 @@ def scenario_releases_services(catalog):
     return out
 
 
-def stamp_of(wheelhouse, service, release=DEFAULT_RELEASE):
-    return wheelhouse / (f".stamp-{service}" if release == DEFAULT_RELEASE else f".stamp-{release}-{service}")
+def stamp_of(wheelhouse, series, release=DEFAULT_RELEASE):
+    return wheelhouse / f".stamp-{release}-{series}"
 
 
-def is_fresh(wheelhouse, service, reqs, max_age, release=DEFAULT_RELEASE):
-    """Refreshed within max_age hours, for the same requirements (the stamp lists them)."""
-    stamp = stamp_of(wheelhouse, service, release)
+def is_fresh(wheelhouse, series, reqs, max_age, release=DEFAULT_RELEASE):
+    """Refreshed within max_age hours, for the same requirements and constraints (the stamp lists them)."""
+    stamp = stamp_of(wheelhouse, series, release)
     return (stamp.exists() and time.time() - stamp.stat().st_mtime < max_age * 3600
             and stamp.read_text().split() == reqs)
 
@@ -120,16 +104,20 @@ def start_builder(wheelhouse, release):
                     "--upgrade", "pip", "setuptools", "wheel"], capture_output=True, check=True)
 
 
-def refresh(service, reqs, wheelhouse, release=DEFAULT_RELEASE):
-    stamp = stamp_of(wheelhouse, service, release)
+def refresh(series, reqs, wheelhouse, release=DEFAULT_RELEASE):
+    """One `pip wheel` of every requirement of the series, with its constraints."""
+    stamp = stamp_of(wheelhouse, series, release)
+    constraints = osapi_series.pip_constraints(series)
+    (wheelhouse / constraints["file"]).write_text(constraints["text"])
     start = time.monotonic()
     cmd = ["podman", "exec", BUILDER % release, "/tmp/pip/bin/pip", "wheel", "-q", "--disable-pip-version-check",
-           "--wheel-dir", "/wheelhouse", "--find-links", "/wheelhouse", *reqs]
+           "--wheel-dir", "/wheelhouse", "--find-links", "/wheelhouse", "--constraint",
+           "/wheelhouse/" + constraints["file"], *reqs]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    label = service if release == DEFAULT_RELEASE else f"{service} ({release})"
+    label = f"{series} on {release}"
     if proc.returncode != 0:
         return label, "FAILED: " + (proc.stderr.strip().splitlines() or ["?"])[-1], time.monotonic() - start
-    stamp.write_text(" ".join(reqs) + "\n")
+    stamp.write_text(" ".join(reqs + ["constraints:" + constraints["digest"]]) + "\n")
     return label, "refreshed", time.monotonic() - start
 
 
@@ -137,8 +125,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", default=os.path.join(os.environ.get("OSAPI_CACHE", "/var/cache/osapi-wsgi"),
                                                       "wheelhouse"))
-    parser.add_argument("--max-age", type=float, default=24.0, help="hours before a service is refreshed")
-    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--max-age", type=float, default=24.0, help="hours before a series is refreshed")
+    parser.add_argument("--series", nargs="*", default=list(osapi_series.SUPPORTED), help="OpenStack series")
     parser.add_argument("services", nargs="*", help="catalog services (default: all)")
     args = parser.parse_args()
 
@@ -146,28 +134,32 @@ def main():
     unknown = sorted(set(args.services) - set(catalog))
     if unknown:
         parser.error(f"not in the catalog: {', '.join(unknown)}")
+    bad = sorted(set(args.series) - set(osapi_series.SUPPORTED))
+    if bad:
+        parser.error(f"not a supported series: {', '.join(bad)} (supported: {', '.join(osapi_series.SUPPORTED)})")
     wheelhouse = pathlib.Path(args.dir)
     wheelhouse.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     failed = 0
-    reqs = {name: requirements(name, catalog[name]) for name in (args.services or catalog)}
-    reqs.update({name: wanted for name, wanted in scenario_releases(catalog).items()
-                 if name.split("@")[0] in (args.services or catalog)})
-    wanted = {DEFAULT_RELEASE: list(reqs)}
+    services = {DEFAULT_RELEASE: list(args.services or catalog)}
     for release, names in scenario_releases_services(catalog).items():
-        wanted[release] = [name for name in names if name in reqs]
-    for release, names in wanted.items():
-        stale = [name for name in names if not is_fresh(wheelhouse, name, reqs[name], args.max_age, release)]
-        if not stale:
+        services[release] = [name for name in names if name in services[DEFAULT_RELEASE]]
+    for release, names in services.items():
+        wanted = {series: sorted(set(req for name in names for req in requirements(name, catalog[name], series)))
+                  for series in args.series}
+        stamps = {series: reqs + ["constraints:" + osapi_series.pip_constraints(series)["digest"]]
+                  for series, reqs in wanted.items()}
+        stale = [series for series in wanted if not is_fresh(wheelhouse, series, stamps[series], args.max_age, release)]
+        if not names or not stale:
             continue
         try:
             start_builder(wheelhouse, release)
-            with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-                jobs = [pool.submit(refresh, name, reqs[name], wheelhouse, release) for name in stale]
+            with concurrent.futures.ThreadPoolExecutor(max_workers=len(stale)) as pool:
+                jobs = [pool.submit(refresh, series, wanted[series], wheelhouse, release) for series in stale]
                 for job in concurrent.futures.as_completed(jobs):
-                    name, state, seconds = job.result()
+                    label, state, seconds = job.result()
                     failed += state.startswith("FAILED")
-                    print(f"wheelhouse: {name}: {state} in {seconds:.0f}s", file=sys.stderr)
+                    print(f"wheelhouse: {label}: {state} in {seconds:.0f}s", file=sys.stderr)
         finally:
             subprocess.run(["podman", "rm", "-f", "-t", "0", BUILDER % release], capture_output=True, check=False)
     size = sum(f.stat().st_size for f in wheelhouse.glob("*.whl"))

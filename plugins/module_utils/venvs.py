@@ -14,6 +14,7 @@ are removed.
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import re
@@ -69,6 +70,22 @@ def installed_version(venv, package):
     return ""
 
 
+def installed_packages(venv):
+    """What `pip freeze` would list of the venv, read from its .dist-info directories (no
+    subprocess): sorted 'name==version' lines, names normalized as PEP 503 compares them."""
+    out = set()
+    for path in glob.glob(os.path.join(venv, "lib", "python*", "site-packages", "*.dist-info")):
+        name, _sep, version = os.path.basename(path)[:-len(".dist-info")].rpartition("-")
+        if name:
+            out.add("%s==%s" % (re.sub(r"[-_.]+", "-", name).lower(), version))
+    return sorted(out)
+
+
+def packages_digest(packages):
+    """12 hex digits of the SHA-1 of the package list: equal lists, equal digests."""
+    return hashlib.sha1("\n".join(packages).encode("utf-8")).hexdigest()[:12] if packages else ""
+
+
 def pip_check(venv):
     """(ok, output) of `pip check` in the venv."""
     try:
@@ -96,7 +113,7 @@ def switch(stable, target, keep=1, package="", check=True, check_mode=False):
     stable = stable.rstrip("/")
     target = os.path.normpath(target)
     result = {"changed": False, "previous": active(stable), "active": target, "migrated": "", "kept": [],
-              "removed": [], "pip_check": ""}
+              "removed": [], "pip_check": "", "installed": [], "installed_digest": ""}
     if not os.path.isfile(os.path.join(target, "bin", "python")):
         if check_mode:  # not built yet: a real run builds it first
             result["changed"] = result["previous"] != target
@@ -108,6 +125,8 @@ def switch(stable, target, keep=1, package="", check=True, check_mode=False):
         if not ok:
             raise VenvError("pip check failed in %s, nothing was switched (the running venv %s stays): %s"
                             % (target, result["previous"], output[-1500:]), result)
+    result["installed"] = installed_packages(target)
+    result["installed_digest"] = packages_digest(result["installed"])
     previous = result["previous"]
     history = [item for item in read_history(stable) if item != target]
     if previous == stable:

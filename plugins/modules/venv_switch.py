@@ -88,6 +88,15 @@ pip_check:
   description: What C(pip check) printed.
   returned: always
   type: str
+installed:
+  description: The distributions installed in O(target), as C(pip freeze) lists them (C(name==version), sorted).
+  returned: always
+  type: list
+  elements: str
+installed_digest:
+  description: 12 hex digits of the SHA-1 of RV(installed); nodes with the same package set have the same digest.
+  returned: always
+  type: str
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - the controller needs it (requirements-
     netaddr = None
 
 from ansible_collections.osapi.wsgi.plugins.module_utils.entrypoint import EntrypointError, parse_entrypoint
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
 
 MODES = ("uwsgi", "mod_wsgi", "gunicorn", "eventlet")
 WILDCARDS = ("0.0.0.0", "::")
@@ -30,9 +31,6 @@ OK_STATUS = (200, 300)
 
 _WHOLE = re.compile(r"^[1-9][0-9]*$")
 _PORT = re.compile(r"^[0-9]+$")
-_OP = r"(==|>=|<=|~=|!=|<|>)"
-_RELEASE = r"[0-9][0-9A-Za-z.*+!-]*"
-_VERSION = re.compile(r"^(%s?%s(,\s*%s%s)*)?$" % (_OP, _RELEASE, _OP, _RELEASE))
 _PREFIX = re.compile(r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$")
 _API_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -150,10 +148,13 @@ def _standalone_layer(service_apis, connect, processes):
 
 
 def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None, config_overrides=None,
-                    inventory_hostname=None):
+                    inventory_hostname=None, series=None, outside_series=()):
     """The service's definition: its catalog entry with the role's settings applied.
 
     settings: {name: value} of SETTINGS and PRIVATE_SETTINGS (missing: defaults).
+    series: osapi_wsgi_openstack_series; with the version setting ('' = the series' release)
+    and outside_series (osapi_wsgi_versions_outside_series) it decides the release
+    (plugins/plugin_utils/series.py release_for; check_service reports its refusals).
     connect: the resolved connect address. The config layers, in order: the log file,
     cloud_config (how it reaches the rest of the cloud), <service>_config,
     osapi_wsgi_config_overrides, <service>_config_overrides, the standalone servers'
@@ -168,10 +169,14 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
     standalone = {}
     if mode == "eventlet" and _WHOLE.match(str(processes)):
         standalone = _standalone_layer(service_apis, connect, processes)
+    series = osapi_series.DEFAULT if series is None else str(series)
+    version, release_errors = osapi_series.release_for(entry, name, series, values["version"],
+                                                       name in (outside_series or ()))
     svc = dict(entry)
     svc.update({
         "name": name, "user": project, "group": project,
-        "version": str(values["version"]), "mode": mode, "processes": processes, "threads": values["wsgi_threads"],
+        "version": version or str(values["version"]), "series": series, "release_errors": release_errors,
+        "mode": mode, "processes": processes, "threads": values["wsgi_threads"],
         "venv": "%s/%s" % (venv_root, name),
         "etc_dir": "/etc/" + project, "lib_dir": "/var/lib/" + project, "log_dir": "/var/log/" + project,
         "connect_address": connect,
@@ -206,6 +211,13 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
     platform (os_family, distribution and its major version, as Ansible's facts name them)."""
     errors = []
     value = settings.get
+    if "openstack_series" in settings:
+        errors.extend(osapi_series.check_series(value("openstack_series"))
+                      or osapi_series.check_platform(value("openstack_series"), distribution, major))
+    outside = value("versions_outside_series", [])
+    if not isinstance(outside, list):
+        errors.append("osapi_wsgi_versions_outside_series must be a list of service names whose <service>_version"
+                      " may name a release outside osapi_wsgi_openstack_series, e.g. [keystone].")
     if os_family != "Debian":
         errors.append("osapi.wsgi supports Debian-family hosts (tested on %s); this host is %s."
                       % (supported_releases(), os_family))
@@ -284,8 +296,11 @@ def _unique(items):
     return out
 
 
-def check_service(svc, others=(), http_port=80):
-    """Every check of one service's settings, alone and against the host's other APIs."""
+def check_service(svc, others=(), http_port=80, recorded=None, packages=None, change_allowed=False):
+    """Every check of one service's settings, alone and against the host's other APIs;
+    with recorded (the host registry's entry of the service), packages (the install key's
+    digest) and change_allowed (an upgrade or rollback step), that a plain deploy does not
+    change a deployed release (series.check_deployed)."""
     name = svc["name"]
     errors = []
     supported = supported_modes(svc)
@@ -299,9 +314,7 @@ def check_service(svc, others=(), http_port=80):
     for setting in ("processes", "threads"):
         if not _WHOLE.match(str(svc[setting])):
             errors.append("%s_wsgi_%s is '%s': set it to a whole number >= 1." % (name, setting, svc[setting]))
-    if not _VERSION.match(svc["version"]):
-        errors.append("%s_version is '%s': set it to a release such as 30.0.0, a pip specifier such as"
-                      " '>=30,<31', or '' for the newest release." % (name, svc["version"]))
+    errors.extend(svc.get("release_errors") or [])
     if not _mapping_of_mappings(svc["config"]):
         errors.append("%s_config and %s_config_overrides must map section names to mappings of option: value,"
                       " e.g. {DEFAULT: {debug: true}}." % (name, name))
@@ -329,6 +342,8 @@ def check_service(svc, others=(), http_port=80):
                       " requests to the other. Give each API its own prefix." % (name, "; ".join(clashes)))
 
     errors.extend(_check_ports(svc, others, http_port))
+    if not svc.get("release_errors"):
+        errors.extend(osapi_series.check_deployed(svc, recorded, packages, change_allowed))
 
     limited = [api for api in svc["apis"] if api.get("max_threads")]
     if limited and _WHOLE.match(str(svc["threads"])):
@@ -373,34 +388,32 @@ def _check_ports(svc, others, http_port):
     return []
 
 
-def registry_entry(svc, venv_dir=None, switched=None, previous=None):
-    """What the host's registry records of a deployed service (read by host_apis): its mode,
-    its APIs, the venv its stable path serves and the previous venvs kept (from this run's
-    osapi.wsgi.venv_switch result, else from the previous entry)."""
+def registry_entry(svc, venv_dir=None, switched=None, previous=None, packages=None):
+    """What the host's registry records of a deployed service (read by host_apis and
+    series.check_deployed): its mode, its APIs and, once its venv is known, the series, the
+    release, the install key's digest (packages), the installed distributions (installed,
+    from this run's osapi.wsgi.venv_switch result: what `pip freeze` lists, and its digest),
+    the venv its stable path serves and the previous venvs kept."""
     out = {"mode": svc["mode"],
            "apis": [{"name": api["name"], "prefix": api["prefix"],
                      "port": api["port"] if svc["mode"] == "eventlet" and api.get("standalone") else None}
                     for api in svc["apis"]]}
     if venv_dir:
-        out.update({"venv": venv_dir, "version": venv_dir.rsplit("/", 1)[-1][len(svc["name"]) + 1:]})
-        if switched and "kept" in switched:
-            out["venvs_kept"] = list(switched["kept"])
-        elif previous and "venvs_kept" in previous:
-            out["venvs_kept"] = list(previous["venvs_kept"])
+        out.update({"venv": venv_dir, "version": svc["version"], "series": svc.get("series"), "packages": packages})
+        for key, fallback in (("kept", "venvs_kept"), ("installed", "installed"), ("installed_digest", "installed_digest")):
+            if switched and key in switched:
+                out[fallback] = list(switched[key]) if isinstance(switched[key], list) else switched[key]
+            elif previous and fallback in previous:
+                out[fallback] = previous[fallback]
     return out
 
 
-EXACT_VERSION = re.compile(r"^(==)?([0-9][0-9A-Za-z.+!-]*)$")
-
-
 def venv_dir(svc, pip_key):
-    """The versioned venv of a service's release: <venv>-<version> when the version is exact
-    (keystone 30.0.0 -> /opt/openstack/keystone-30.0.0), else <venv>-r<first 10 hex digits
-    of the install key's SHA-1> (an open or empty version: what pip picked for these
-    requirements stays in its own venv). The stable path <venv> is a symlink to it."""
-    match = EXACT_VERSION.match(str(svc.get("version") or "").strip())
-    tag = match.group(2) if match else "r" + hashlib.sha1(str(pip_key).encode("utf-8")).hexdigest()[:10]
-    return "%s-%s" % (svc["venv"], tag)
+    """The versioned venv of a service's release: <venv>-<version>-<first 8 hex digits of
+    the install key's SHA-1> (keystone 29.1.0 -> /opt/openstack/keystone-29.1.0-1a2b3c4d), so
+    that another package set of the same release (constraints, extra packages) is built
+    beside the running one, never into it. The stable path <venv> is a symlink to it."""
+    return "%s-%s-%s" % (svc["venv"], svc["version"], hashlib.sha1(str(pip_key).encode("utf-8")).hexdigest()[:8])
 
 
 def haproxy_backends(catalog, services, groups, hostvars, service_groups=None):

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
+
 OPEN_PHASES = ("expanding", "nodes")
 PHASES = OPEN_PHASES + ("contracting", "done")
 STATE_FILE = "/etc/ansible/facts.d/osapi_wsgi_upgrade.fact"
@@ -42,12 +44,9 @@ def release(version):
 
 
 def series(entry, version):
-    """The OpenStack series (e.g. 2026.1) of a release of the service, from the catalog's
-    release table; None when the table does not list its major version."""
-    parsed = release(version)
-    if not parsed:
-        return None
-    return ((entry.get("upgrade") or {}).get("releases") or {}).get(str(parsed[0]))
+    """The OpenStack series (e.g. 2026.1) of a release of the service: the series whose
+    release in the catalog's `releases` table has the same major version; None when none has."""
+    return osapi_series.series_of(entry, version) if release(version) else None
 
 
 def next_series(name):
@@ -77,7 +76,7 @@ def allowed_series(name):
 def check_jump(entry, service, current, target):
     """Whether the service may move from release `current` to `target` in one upgrade."""
     var = "%s_version" % service
-    table = (entry.get("upgrade") or {}).get("releases") or {}
+    table = {str(value).split(".")[0]: str(name) for name, value in (entry.get("releases") or {}).items()}
     if not entry.get("upgrade"):
         return ["%s has no upgrade procedure in the catalog (roles/osapi_wsgi/vars/catalog.yml, `upgrade`): "
                 "playbooks/upgrade.yml cannot upgrade it; deploy the new release with playbooks/rolling.yml "
@@ -98,10 +97,11 @@ def check_jump(entry, service, current, target):
     old, new = series(entry, current), series(entry, target)
     unknown = [str(version) for version, name in ((current, old), (target, new)) if name is None]
     if unknown:
-        return ["%s: the catalog's release table (roles/osapi_wsgi/vars/catalog.yml, %s upgrade.releases) does not"
-                " list %s: add the major version's series there (it knows %s), or set %s to a listed release."
+        return ["%s: the catalog's release table (roles/osapi_wsgi/vars/catalog.yml, %s releases) has no series"
+                " with the major version of %s (it knows %s): upgrade between the releases of supported series"
+                " (osapi_wsgi_openstack_series), or set %s to a listed release."
                 % (service, service, " nor ".join(unknown),
-                   ", ".join("%s=%s" % item for item in sorted(table.items())), var)]
+                   ", ".join("%s=%s" % (name, major) for major, name in sorted(table.items())), var)]
     if new == old or new in allowed_series(old):
         return []
     return ["%s is %s (%s) but the nodes run %s (%s): %s supports upgrades to the next release (%s)%s only."
@@ -117,10 +117,12 @@ def recorded_state(state, service):
     return value if isinstance(value, dict) and value.get("phase") in PHASES else None
 
 
-def upgrade_plan(catalog, service, versions, target, state=None, contract=True):
+def upgrade_plan(catalog, service, versions, target, state=None, contract=True, series="", outside=()):
     """What playbooks/upgrade.yml does for the service.
 
     versions: {node: release it runs} in the group's order, the first being the primary.
+    target: <service>_version ('' = the release of `series`, osapi_wsgi_openstack_series, ''
+    for the default series); outside: osapi_wsgi_versions_outside_series (series.release_for).
     state: the recorded upgrades of the primary ({service: {from, to, phase, nodes}}).
     Returns {errors, service, from, to, phase (where the run starts: expand, nodes,
     contract or none), expand, contract (the steps), replaces, nodes (to move, in order),
@@ -136,7 +138,10 @@ def upgrade_plan(catalog, service, versions, target, state=None, contract=True):
     steps = entry.get("upgrade") or {}
     recorded = recorded_state(state, service)
     var = "%s_version" % service
-    target = str(target or "")
+    to_series = str(series or osapi_series.DEFAULT)
+    target, refused = osapi_series.release_for(entry, service, to_series, target, service in (outside or ()))
+    if refused:
+        return {"errors": refused, "lines": []}
     releases = sorted(set(str(version) for version in versions.values()))
     errors = []
     start = None
@@ -165,19 +170,20 @@ def upgrade_plan(catalog, service, versions, target, state=None, contract=True):
     if errors:
         return {"errors": errors, "lines": []}
 
+    from_series = osapi_series.series_of(entry, current) or to_series
     to_move = [node for node, version in versions.items() if version != target]
     if start is None:
         start = "expand" if to_move or current != target else "none"
     if start == "none":
         return {"errors": [], "kind": "upgrade", "service": service, "from": current, "to": target, "phase": "none",
-                "expand": [],
+                "from_series": from_series, "to_series": to_series, "expand": [],
                 "contract": [], "replaces": steps.get("replaces", []), "nodes": [], "contract_now": False,
                 "lines": ["%s: every node runs %s; nothing to upgrade." % (service, target)]}
     primary = list(versions)[0]
     expand = list(steps.get("expand") or []) if start == "expand" else []
     contract_now = bool(contract) and start in ("expand", "nodes", "contract")
     lines = ["%s: upgrade from %s (%s) to %s (%s), primary %s, starting at phase %s."
-             % (service, current, series(entry, current), target, series(entry, target), primary, start)]
+             % (service, current, from_series, target, to_series, primary, start)]
     if expand:
         lines.append("1. On %s, in a venv of %s beside the running one: %s." % (
             primary, target, "; ".join(" ".join(step["argv"]) for step in expand)))
@@ -196,7 +202,7 @@ def upgrade_plan(catalog, service, versions, target, state=None, contract=True):
         lines.append("3. Stop before the contract steps (osapi_wsgi_upgrade_contract is false): playbooks/rollback.yml"
                      " can still take nodes back to %s; run upgrade.yml again to finish." % current)
     return {"errors": [], "kind": "upgrade", "service": service, "from": current, "to": target, "phase": start,
-            "expand": expand,
+            "from_series": from_series, "to_series": to_series, "expand": expand,
             "contract": list(steps.get("contract") or []) if contract_now else [],
             "replaces": list(steps.get("replaces") or []), "nodes": to_move, "contract_now": contract_now,
             "lines": lines}
@@ -235,6 +241,8 @@ def rollback_plan(catalog, service, versions, state=None, hosts=None):
                  % (recorded.get("from"), ", ".join((entry.get("upgrade") or {}).get("replaces") or []) or "changes",
                     ", ".join(nodes) or "none: every node named runs %s already" % recorded.get("from")))
     return {"errors": [], "kind": "rollback", "service": service, "from": recorded.get("to"), "to": recorded.get("from"),
+            "from_series": osapi_series.series_of(entry, recorded.get("to")) or osapi_series.DEFAULT,
+            "to_series": osapi_series.series_of(entry, recorded.get("from")) or osapi_series.DEFAULT,
             "replaces": list((entry.get("upgrade") or {}).get("replaces") or []), "nodes": nodes, "lines": lines}
 
 

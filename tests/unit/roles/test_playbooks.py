@@ -30,7 +30,9 @@ def test_deploy_puts_haproxy_before_the_apis():
     plays = load("deploy.yml")
     roles = [play.get("roles", [{}])[0].get("role") for play in plays]
     api_play = next(index for index, play in enumerate(plays) if ORDER in str(play.get("tasks")))
-    assert roles.index("osapi.wsgi.backends") < roles.index("osapi.wsgi.haproxy") < api_play == len(plays) - 1
+    assert roles.index("osapi.wsgi.backends") < roles.index("osapi.wsgi.haproxy") < api_play == len(plays) - 2
+    # then the check that every node of a service runs the same packages
+    assert "package_set_errors" in str(plays[-1]["tasks"])
 
 
 def test_upgrade_and_rollback_move_one_node_at_a_time_through_the_shared_drain_steps():

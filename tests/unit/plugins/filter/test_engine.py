@@ -58,7 +58,7 @@ def test_prefixes_and_entrypoints_of_the_operator_win():
 
 def resolve(name="cinder", **settings):
     return engine.resolve_service(CATALOG[name], name, dict({"wsgi_mode": "uwsgi", "wsgi_processes": 3,
-                                                            "wsgi_threads": 1, "version": 29}, **settings),
+                                                            "wsgi_threads": 1, "version": ""}, **settings),
                                   "/opt/openstack", "127.0.0.13",
                                   cloud_config={"DEFAULT": {"transport_url": "cloud://", "debug": "cloud"},
                                                 "database": {"connection": "cloud"}},
@@ -85,7 +85,7 @@ def test_eventlet_mode_points_the_standalone_server_at_the_connect_address():
 
 def test_resolved_definition():
     svc = resolve(primary_host=None, pip_extra_packages=["PyMySQL"])
-    assert svc["version"] == "29" and svc["venv"] == "/opt/openstack/cinder"
+    assert svc["version"] == "28.0.0" and svc["series"] == "2026.1" and svc["venv"] == "/opt/openstack/cinder"
     assert (svc["user"], svc["etc_dir"], svc["primary"]) == ("cinder", "/etc/cinder", "api1")
     assert svc["pip_extra"] == ["PyMySQL"] and svc["package"] == "cinder"
     freezer = engine.resolve_service(CATALOG["freezer_api"], "freezer_api", {}, "/v", "127.0.0.1")

@@ -47,7 +47,8 @@ def service(name, overrides=None, shared_overrides=None):
     settings["config"] = {}
     connect = engine.connect_address(common["listen_address"], common["connect_address"])
     return engine.resolve_service(CATALOG[name], name, settings, common["venv_root"], connect,
-                                  config_overrides=common["config_overrides"], inventory_hostname="api1")
+                                  config_overrides=common["config_overrides"], inventory_hostname="api1",
+                                  series=common["openstack_series"], outside_series=common["versions_outside_series"])
 
 
 def errors_of(case):
@@ -63,7 +64,10 @@ def errors_of(case):
         planned = {svc_name: ["uwsgi", settings.get("url_prefixes", {})]
                    for svc_name, settings in (case.get("planned") or {}).items()}
         others = engine.host_apis(CATALOG, name, case.get("registry") or {}, planned)
-        return engine.check_service(svc, others, given.get("osapi_wsgi_http_port", SHARED_DEFAULTS["osapi_wsgi_http_port"]))
+        # what the host's registry recorded of the service itself: a plain deploy may not change it
+        recorded = (case.get("registry") or {}).get(name)
+        return engine.check_service(svc, others, given.get("osapi_wsgi_http_port", SHARED_DEFAULTS["osapi_wsgi_http_port"]),
+                                    recorded=recorded, packages=case.get("packages"))
     settings = dict(HAPROXY_DEFAULTS, **given)
     settings = {key[len("haproxy_"):]: value for key, value in settings.items()}
     groups = case.get("groups", {"keystone": ["api1", "api2"]})

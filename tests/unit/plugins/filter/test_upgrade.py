@@ -10,7 +10,7 @@ from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import upgrade
 
 CATALOG = osapi_catalog.load()
-NODES = {"api1": "29.1.0", "api2": "29.1.0"}
+NODES = {"api1": "28.1.0", "api2": "28.1.0"}
 
 
 def test_every_upgrade_section_names_steps_and_commands_of_its_role():
@@ -21,14 +21,14 @@ def test_every_upgrade_section_names_steps_and_commands_of_its_role():
         assert steps["expand"] and steps["contract"], name
         for step in steps["expand"] + steps["contract"]:
             assert step["name"] and step["argv"], (name, step)
-        for series in steps["releases"].values():
+        for series in entry["releases"]:
             assert upgrade.next_series(series)
         assert steps["replaces"], name
 
 
 @pytest.mark.parametrize("service,version,series", [
-    ("keystone", "29.1.0", "2026.1"), ("keystone", "30.0.0", "2026.2"), ("placement", "15.0.0", "2026.1"),
-    ("nova", "34.0.0", "2026.2"), ("keystone", "99.0.0", None), ("keystone", ">=30", None),
+    ("keystone", "28.1.0", "2025.2"), ("keystone", "29.1.0", "2026.1"), ("placement", "14.0.0", "2025.2"),
+    ("keystone", "27.0.0", "2025.1"), ("nova", "33.0.2", "2026.1"), ("keystone", "99.0.0", None), ("keystone", ">=30", None),
 ])
 def test_series_from_the_release_table(service, version, series):
     assert upgrade.series(CATALOG[service], version) == series
@@ -36,7 +36,7 @@ def test_series_from_the_release_table(service, version, series):
 
 @pytest.mark.parametrize("name,allowed", [
     ("2026.1", ["2026.2", "2027.1"]),
-    ("2026.2", ["2027.1"]),
+    ("2025.2", ["2026.1"]),
 ])
 def test_the_next_series_and_from_a_slurp_the_next_slurp(name, allowed):
     assert upgrade.allowed_series(name) == allowed
@@ -48,33 +48,37 @@ def test_a_series_name_that_is_not_one_is_a_caller_bug():
 
 
 @pytest.mark.parametrize("current,target", [
-    ("29.1.0", "30.0.0"),  # next series
-    ("29.0.1", "29.1.0"),  # a point release of the same series
-    ("27.0.0", "29.0.0"),  # SLURP to SLURP: 2025.1 -> 2026.1
-    ("30.0.0", "30.0.0"),
+    ("28.1.0", "29.1.0"),  # next series
+    ("28.0.1", "28.1.0"),  # a point release of the same series
+    ("27.0.0", "29.1.0"),  # SLURP to SLURP: 2025.1 -> 2026.1
+    ("29.1.0", "29.1.0"),
 ])
 def test_supported_jumps(current, target):
     assert upgrade.check_jump(CATALOG["keystone"], "keystone", current, target) == []
 
 
+# keystone's entry with later series, as a catalog of 2027 would list them
+LATER = dict(CATALOG["keystone"], releases={"2025.2": "28.1.0", "2026.1": "29.1.0", "2026.2": "30.0.0",
+                                             "2027.1": "31.0.0", "2027.2": "32.0.0"})
+
+
 @pytest.mark.parametrize("current,target,words", [
-    ("28.0.0", "30.0.0", ["keystone_version is 30.0.0 (2026.2)", "2025.2", "next release (2026.1)", "in steps"]),
-    ("29.1.0", "31.0.0", ["keystone_version", "does not list 31.0.0", "upgrade.releases"]),
-    ("30.0.0", "29.1.0", ["keystone_version is 29.1.0", "downgrade", "rollback.yml"]),
-    ("29.1.0", ">=30", ["keystone_version is '>=30'", "exact release"]),
-    ("29.1.0", "", ["keystone_version is ''", "exact release"]),
+    ("28.1.0", "30.0.0", ["keystone_version is 30.0.0 (2026.2)", "2025.2", "next release (2026.1)", "in steps"]),
+    ("28.1.0", "33.0.0", ["keystone_version", "has no series with the major version of 33.0.0", "keystone releases"]),
+    ("29.1.0", "28.1.0", ["keystone_version is 28.1.0", "downgrade", "rollback.yml"]),
+    ("28.1.0", ">=30", ["keystone_version is '>=30'", "exact release"]),
+    ("28.1.0", "", ["keystone_version is ''", "exact release"]),
 ])
 def test_refused_jumps_name_the_variable_and_the_way(current, target, words):
-    errors = upgrade.check_jump(CATALOG["keystone"], "keystone", current, target)
+    errors = upgrade.check_jump(LATER, "keystone", current, target)
     assert len(errors) == 1
     for word in words:
         assert word in errors[0]
 
 
 def test_a_jump_past_the_next_slurp_is_refused_naming_it():
-    entry = {"upgrade": {"releases": {"29": "2026.1", "30": "2026.2", "31": "2027.1", "32": "2027.2"}}}
-    assert upgrade.check_jump(entry, "keystone", "29.1.0", "31.0.0") == []
-    errors = upgrade.check_jump(entry, "keystone", "29.1.0", "32.0.0")
+    assert upgrade.check_jump(LATER, "keystone", "29.1.0", "31.0.0") == []
+    errors = upgrade.check_jump(LATER, "keystone", "29.1.0", "32.0.0")
     assert "next SLURP (2027.1)" in errors[0] and "2027.2" in errors[0]
 
 
@@ -84,9 +88,9 @@ def test_a_service_without_an_upgrade_section_is_refused():
 
 
 def test_a_new_upgrade_expands_moves_every_node_then_contracts():
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "30.0.0")
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "29.1.0")
     assert plan["errors"] == []
-    assert (plan["from"], plan["to"], plan["phase"]) == ("29.1.0", "30.0.0", "expand")
+    assert (plan["from"], plan["to"], plan["phase"]) == ("28.1.0", "29.1.0", "expand")
     assert [step["argv"] for step in plan["expand"]] == [["keystone-manage", "db_sync", "--expand"]]
     assert [step["argv"] for step in plan["contract"]] == [["keystone-manage", "db_sync", "--contract"]]
     assert plan["nodes"] == ["api1", "api2"]
@@ -97,103 +101,115 @@ def test_a_new_upgrade_expands_moves_every_node_then_contracts():
 
 
 def test_placement_and_nova_follow_their_upgrade_guides():
-    placement = upgrade.upgrade_plan(CATALOG, "placement", {"a": "15.0.0"}, "16.0.0")
+    placement = upgrade.upgrade_plan(CATALOG, "placement", {"a": "14.0.0"}, "15.0.0")
     assert [step["argv"] for step in placement["expand"]] == [["placement-manage", "db", "sync"]]
     assert [step["argv"] for step in placement["contract"]] == [["placement-manage", "db", "online_data_migrations"]]
-    nova = upgrade.upgrade_plan(CATALOG, "nova", {"a": "33.0.0"}, "34.0.0")
+    nova = upgrade.upgrade_plan(CATALOG, "nova", {"a": "32.2.1"}, "33.0.2")
     assert [step["argv"] for step in nova["expand"]] == [["nova-manage", "api_db", "sync"], ["nova-manage", "db", "sync"]]
     assert [step["argv"] for step in nova["contract"]] == [["nova-manage", "db", "online_data_migrations"]]
     assert nova["replaces"] == ["api_db_sync", "db_sync"]
 
 
 def test_stopping_before_the_contract_keeps_the_way_back_open():
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "30.0.0", contract=False)
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "29.1.0", contract=False)
     assert plan["contract"] == [] and plan["contract_now"] is False
     assert "rollback.yml" in plan["lines"][-1]
 
 
 def test_an_open_upgrade_resumes_with_the_nodes_not_moved_yet():
-    state = {"keystone": {"from": "29.1.0", "to": "30.0.0", "phase": "nodes", "nodes": ["api1"]}}
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "30.0.0", "api2": "29.1.0"}, "30.0.0", state)
+    state = {"keystone": {"from": "28.1.0", "to": "29.1.0", "phase": "nodes", "nodes": ["api1"]}}
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "29.1.0", "api2": "28.1.0"}, "29.1.0", state)
     assert plan["errors"] == []
     assert plan["phase"] == "nodes" and plan["expand"] == [] and plan["nodes"] == ["api2"]
-    assert plan["from"] == "29.1.0"
+    assert plan["from"] == "28.1.0"
 
 
 def test_a_run_that_stopped_in_the_contract_runs_it_again():
-    state = {"keystone": {"from": "29.1.0", "to": "30.0.0", "phase": "contracting", "nodes": ["api1", "api2"]}}
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "30.0.0", "api2": "30.0.0"}, "30.0.0", state)
+    state = {"keystone": {"from": "28.1.0", "to": "29.1.0", "phase": "contracting", "nodes": ["api1", "api2"]}}
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "29.1.0", "api2": "29.1.0"}, "29.1.0", state)
     assert plan["phase"] == "contract" and plan["nodes"] == [] and plan["contract_now"]
 
 
 def test_nothing_to_do_when_every_node_runs_the_release():
-    done = {"keystone": {"from": "29.1.0", "to": "30.0.0", "phase": "done", "nodes": ["api1"]}}
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "30.0.0"}, "30.0.0", done)
+    done = {"keystone": {"from": "28.1.0", "to": "29.1.0", "phase": "done", "nodes": ["api1"]}}
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "29.1.0"}, "29.1.0", done)
     assert plan["errors"] == [] and plan["phase"] == "none" and "nothing to upgrade" in plan["lines"][0]
 
 
 @pytest.mark.parametrize("versions,state,target,words", [
-    ({"api1": "29.1.0", "api2": "30.0.0"}, {}, "30.0.0", ["different releases", "api1 29.1.0", "rolling.yml"]),
-    (NODES, {"keystone": {"from": "29.1.0", "to": "30.0.0", "phase": "nodes", "nodes": []}}, "30.0.1",
-     ["is open", "keystone_version=30.0.0", "rollback.yml"]),
-    (NODES, {}, "31.0.0", ["does not list 31.0.0"]),
+    ({"api1": "28.1.0", "api2": "29.1.0"}, {}, "29.1.0", ["different releases", "api1 28.1.0", "rolling.yml"]),
+    (NODES, {"keystone": {"from": "28.1.0", "to": "29.1.0", "phase": "nodes", "nodes": []}}, "29.1.1",
+     ["is open", "keystone_version=29.1.0", "rollback.yml"]),
+    (NODES, {}, "30.0.0", ["has no series with the major version of 30.0.0"]),
 ])
 def test_refused_upgrades(versions, state, target, words):
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", versions, target, state)
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", versions, target, state, outside=["keystone"])
     text = " ".join(plan["errors"])
     for word in words:
         assert word in text
 
 
+def test_the_target_is_the_series_release_unless_the_service_may_leave_the_series():
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "", series="2026.1")
+    assert (plan["from"], plan["to"], plan["from_series"], plan["to_series"]) == ("28.1.0", "29.1.0", "2025.2", "2026.1")
+    refused = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "29.0.2", series="2026.1")["errors"]
+    assert "osapi_wsgi_versions_outside_series" in refused[0]
+    assert upgrade.upgrade_plan(CATALOG, "keystone", NODES, "29.0.2", outside=["keystone"])["to"] == "29.0.2"
+    assert "osapi_wsgi_openstack_series is '2026.2'" in upgrade.upgrade_plan(
+        CATALOG, "keystone", NODES, "", series="2026.2")["errors"][0]
+    slurp = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "27.1.0"}, "", series="2026.1")
+    assert slurp["errors"] == [] and slurp["from_series"] == "2025.1" and slurp["to"] == "29.1.0"
+
+
 def test_an_unknown_service_or_an_empty_group_is_refused():
-    assert "osapi_wsgi_upgrade_service is 'keystone2'" in upgrade.upgrade_plan(CATALOG, "keystone2", NODES, "30.0.0")["errors"][0]
-    assert "no hosts in group keystone" in upgrade.upgrade_plan(CATALOG, "keystone", {}, "30.0.0")["errors"][0]
+    assert "osapi_wsgi_upgrade_service is 'keystone2'" in upgrade.upgrade_plan(CATALOG, "keystone2", NODES, "29.1.0")["errors"][0]
+    assert "no hosts in group keystone" in upgrade.upgrade_plan(CATALOG, "keystone", {}, "29.1.0")["errors"][0]
 
 
-OPEN = {"keystone": {"from": "29.1.0", "to": "30.0.0", "phase": "nodes", "nodes": ["api1", "api2"]}}
+OPEN = {"keystone": {"from": "28.1.0", "to": "29.1.0", "phase": "nodes", "nodes": ["api1", "api2"]}}
 
 
 def test_a_rollback_before_the_contract_takes_the_named_nodes_back():
-    versions = {"api1": "30.0.0", "api2": "30.0.0"}
+    versions = {"api1": "29.1.0", "api2": "29.1.0"}
     plan = upgrade.rollback_plan(CATALOG, "keystone", versions, OPEN, ["api2"])
     assert plan["errors"] == []
-    assert (plan["from"], plan["to"], plan["nodes"], plan["replaces"]) == ("30.0.0", "29.1.0", ["api2"], ["db_sync"])
+    assert (plan["from"], plan["to"], plan["nodes"], plan["replaces"]) == ("29.1.0", "28.1.0", ["api2"], ["db_sync"])
     assert upgrade.rollback_plan(CATALOG, "keystone", versions, OPEN)["nodes"] == ["api1", "api2"]
 
 
 @pytest.mark.parametrize("phase", ["contracting", "done"])
 def test_a_rollback_after_the_contract_is_refused(phase):
     state = {"keystone": dict(OPEN["keystone"], phase=phase)}
-    errors = upgrade.rollback_plan(CATALOG, "keystone", {"api1": "30.0.0"}, state)["errors"]
+    errors = upgrade.rollback_plan(CATALOG, "keystone", {"api1": "29.1.0"}, state)["errors"]
     assert "there is no rollback" in errors[0] and "osapi_wsgi_upgrade_contract: false" in errors[0]
 
 
 def test_a_rollback_without_an_upgrade_or_of_unknown_hosts_is_refused():
-    assert "no upgrade is recorded" in upgrade.rollback_plan(CATALOG, "keystone", {"api1": "30.0.0"}, {})["errors"][0]
-    errors = upgrade.rollback_plan(CATALOG, "keystone", {"api1": "30.0.0"}, OPEN, ["api9"])["errors"]
+    assert "no upgrade is recorded" in upgrade.rollback_plan(CATALOG, "keystone", {"api1": "29.1.0"}, {})["errors"][0]
+    errors = upgrade.rollback_plan(CATALOG, "keystone", {"api1": "29.1.0"}, OPEN, ["api9"])["errors"]
     assert "osapi_wsgi_rollback_hosts names hosts that are not keystone nodes: api9" in errors[0]
 
 
 def test_the_record_follows_the_phases():
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "30.0.0")
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", NODES, "29.1.0")
     state = upgrade.upgrade_record({"placement": {"phase": "done"}}, "keystone", "expanding", plan, when="t0")
-    assert state["keystone"] == {"from": "29.1.0", "to": "30.0.0", "phase": "expanding", "nodes": [], "updated": "t0"}
+    assert state["keystone"] == {"from": "28.1.0", "to": "29.1.0", "phase": "expanding", "nodes": [], "updated": "t0"}
     state = upgrade.upgrade_record(state, "keystone", "nodes", plan, node="api1")
     state = upgrade.upgrade_record(state, "keystone", "nodes", plan, node="api2")
     assert state["keystone"]["nodes"] == ["api1", "api2"]
-    rollback = upgrade.rollback_plan(CATALOG, "keystone", {"api1": "30.0.0", "api2": "30.0.0"}, state, ["api2"])
+    rollback = upgrade.rollback_plan(CATALOG, "keystone", {"api1": "29.1.0", "api2": "29.1.0"}, state, ["api2"])
     state = upgrade.upgrade_record(state, "keystone", "nodes", rollback, moved_back="api2")
-    assert state["keystone"]["nodes"] == ["api1"] and state["keystone"]["from"] == "29.1.0"
+    assert state["keystone"]["nodes"] == ["api1"] and state["keystone"]["from"] == "28.1.0"
     assert state["placement"] == {"phase": "done"}
     with pytest.raises(upgrade.UpgradeError):
         upgrade.upgrade_record(state, "keystone", "halfway")
 
 
 def test_a_new_upgrade_after_a_finished_one_starts_a_new_record():
-    done = {"keystone": {"from": "28.0.0", "to": "29.1.0", "phase": "done", "nodes": ["api1"]}}
-    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "29.1.0"}, "30.0.0", done)
+    done = {"keystone": {"from": "27.0.0", "to": "28.1.0", "phase": "done", "nodes": ["api1"]}}
+    plan = upgrade.upgrade_plan(CATALOG, "keystone", {"api1": "28.1.0"}, "29.1.0", done)
     state = upgrade.upgrade_record(done, "keystone", "expanding", plan)
-    assert state["keystone"]["from"] == "29.1.0" and state["keystone"]["nodes"] == []
+    assert state["keystone"]["from"] == "28.1.0" and state["keystone"]["nodes"] == []
 
 
 def test_the_filters_turn_caller_bugs_into_filter_errors():

@@ -84,15 +84,17 @@ def test_check_mode_reports_without_changing(tmp_path, template):
 
 
 def test_venv_dir_names_exact_versions_and_hashes_the_rest():
-    svc = {"name": "keystone", "venv": "/opt/openstack/keystone"}
-    assert engine.venv_dir(dict(svc, version="30.0.0"), "k") == "/opt/openstack/keystone-30.0.0"
-    assert engine.venv_dir(dict(svc, version="==30.0.0"), "k") == "/opt/openstack/keystone-30.0.0"
-    open_version = engine.venv_dir(dict(svc, version=">=29"), "keystone>=29 pymemcache")
-    assert open_version.startswith("/opt/openstack/keystone-r") and len(open_version) == len("/opt/openstack/keystone-r") + 10
-    assert engine.venv_dir(dict(svc, version=""), "a") != engine.venv_dir(dict(svc, version=""), "b")
-    entry = engine.registry_entry({"name": "keystone", "mode": "uwsgi", "apis": []}, "/opt/openstack/keystone-30.0.0",
-                                  {"kept": ["/opt/openstack/keystone-29.0.0"]})
-    assert entry["version"] == "30.0.0" and entry["venvs_kept"] == ["/opt/openstack/keystone-29.0.0"]
-    later = engine.registry_entry({"name": "keystone", "mode": "uwsgi", "apis": []}, "/opt/openstack/keystone-30.0.0",
-                                  {}, entry)
+    svc = {"name": "keystone", "venv": "/opt/openstack/keystone", "version": "29.1.0", "series": "2026.1"}
+    one = engine.venv_dir(svc, "keystone==29.1.0 constraints:abc")
+    assert one.startswith("/opt/openstack/keystone-29.1.0-") and len(one) == len("/opt/openstack/keystone-29.1.0-") + 8
+    # another package set of the same release is built beside it, never into it
+    assert engine.venv_dir(svc, "keystone==29.1.0 constraints:def") != one
+    assert engine.venv_dir(svc, "keystone==29.1.0 constraints:abc") == one
+    switched = {"kept": ["/opt/openstack/keystone-28.1.0-00000000"], "installed": ["keystone==29.1.0"],
+                "installed_digest": "0a1b"}
+    entry = engine.registry_entry(dict(svc, mode="uwsgi", apis=[]), one, switched, packages="f00")
+    assert (entry["version"], entry["series"], entry["packages"], entry["installed_digest"]) == ("29.1.0", "2026.1", "f00",
+                                                                                               "0a1b")
+    assert entry["venvs_kept"] == ["/opt/openstack/keystone-28.1.0-00000000"]
+    later = engine.registry_entry(dict(svc, mode="uwsgi", apis=[]), one, {}, entry, packages="f00")
     assert later == entry

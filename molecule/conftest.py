@@ -382,7 +382,8 @@ def cloud(scenario, tmp_path_factory):
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Record which Debian release and mode this scenario's tests passed (or failed) on:
-    .cache/platforms/<scenario>.json, {"<release> <mode>": {services, passed}}, merged over
+    .cache/platforms/<scenario>.json, {"<release> <mode>": {services, passed}} and the same
+    per OpenStack series, {"series <release> <series>": ...}, merged over
     the scenario's earlier runs of this stage (mode_switch checks after each switch). The
     platform matrix of docs/support-matrix.md is made from these (scripts/gen-support-matrix.py)."""
     tested = session.config.stash.get(_TESTED, set())
@@ -392,13 +393,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     scenario = _scenario(session.config)
     path = REPO / ".cache" / "platforms" / f"{name}.json"
     record = json.loads(path.read_text()) if path.exists() else {}
-    releases = {}
+    releases, registries = {}, {}
     for host, service, mode in sorted(tested):
         if host not in releases:
             releases[host] = scenario.node(host).system_info.codename or "unknown"
-        item = record.setdefault(f"{releases[host]} {mode}", {"services": [], "passed": True})
-        if service not in item["services"]:
-            item["services"].append(service)
-        item["passed"] = item["passed"] and exitstatus == 0
+            # the series each service runs there, as the deploy recorded it (docs/releases.md)
+            registry = scenario.node(host).file("/etc/ansible/facts.d/osapi_wsgi.fact")
+            registries[host] = json.loads(registry.content_string) if registry.exists else {}
+        series = (registries[host].get(service) or {}).get("series")
+        keys = [f"{releases[host]} {mode}"] + ([f"series {releases[host]} {series}"] if series else [])
+        for key in keys:
+            item = record.setdefault(key, {"services": [], "passed": True})
+            if service not in item["services"]:
+                item["services"].append(service)
+            item["passed"] = item["passed"] and exitstatus == 0
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")

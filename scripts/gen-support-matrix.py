@@ -20,6 +20,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 # the reader behind the osapi.wsgi.catalog lookup (plain Python, no Ansible needed)
 sys.path.insert(0, str(REPO / "plugins" / "plugin_utils"))
 import catalog as osapi_catalog  # noqa: E402 pylint: disable=wrong-import-position
+import series as osapi_series  # noqa: E402 pylint: disable=wrong-import-position
 # the release a scenario's platform runs, read the way the wheelhouse reads it (scripts/)
 from wheelhouse import platform_release  # noqa: E402 pylint: disable=wrong-import-position
 OUT = REPO / "docs" / "support-matrix.md"
@@ -77,6 +78,8 @@ def platform_matrix():
             planned.setdefault((release, mode), set()).add(scenario)
     for path in sorted((REPO / ".cache" / "platforms").glob("*.json")):
         for key, item in json.loads(path.read_text()).items():
+            if key.startswith("series "):
+                continue
             release, mode = key.split(" ", 1)
             found.setdefault((release, mode), []).append(
                 ("passed" if item["passed"] else "**FAILED**") + f" ({path.stem}: {', '.join(sorted(item['services']))})")
@@ -97,6 +100,29 @@ def platform_matrix():
               "and mod_wsgi's build (4.9 on Debian 12, 5.0 on Debian 13). Package names, Apache modules",
               "(`proxy_uwsgi` is in apache2-bin on both) and the engine's files are the same.", ""]
     return lines
+
+
+def series_matrix():
+    """The series x release table: which OpenStack series the last run's scenarios deployed
+    and checked on each Debian release (.cache/platforms/*.json, "series <release> <series>")."""
+    found = {}
+    for path in sorted((REPO / ".cache" / "platforms").glob("*.json")):
+        for key, item in json.loads(path.read_text()).items():
+            if key.startswith("series "):
+                _word, release, series = key.split(" ", 2)
+                found.setdefault((release, series), []).append(
+                    ("passed" if item["passed"] else "**FAILED**") + f" ({path.stem}: {', '.join(sorted(item['services']))})")
+    lines = ["## OpenStack series", "",
+             "Which OpenStack series (osapi_wsgi_openstack_series, docs/releases.md) the last run's scenarios",
+             "deployed and checked on each Debian release (each scenario records the series its nodes' registry",
+             "names; the upgrade scenario records each path's old and new series once the path passed):",
+             "", "| release | Python | " + " | ".join(osapi_series.SUPPORTED) + " |",
+             "|---|---|" + "---|" * len(osapi_series.SUPPORTED)]
+    for release, (title, python) in RELEASES.items():
+        cells = ["; ".join(found.get((release, series), [])) or "no result recorded here"
+                 for series in osapi_series.SUPPORTED]
+        lines.append(f"| {title} | {python} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def read_call_cell(api, res):
@@ -176,7 +202,7 @@ def main():
         lines += ["", f"Services answering live: {len(answering)} of {len(catalog)} ({apis} of {len(results)} APIs).", ""]
     else:
         lines += ["", "No results of the catalog scenario went into this version of the file", "(`scripts/test.sh catalog` writes them).", ""]
-    lines += platform_matrix()
+    lines += platform_matrix() + series_matrix()
     blocked = {n: s["blocked"] for n, s in catalog.items() if s.get("blocked")}
     if blocked:
         lines += ["## Not answering here", ""]

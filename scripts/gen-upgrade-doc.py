@@ -11,30 +11,55 @@ import json
 import pathlib
 import sys
 
+import yaml
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "plugins" / "plugin_utils"))
+import catalog as osapi_catalog  # noqa: E402 pylint: disable=wrong-import-position
 RESULTS = REPO / ".cache" / "upgrade" / "results.json"
 DOC = REPO / "docs" / "upgrades.md"
 START, END = "<!-- upgrade-results:start -->", "<!-- upgrade-results:end -->"
+# the phases of one path, in the scenario's order (molecule/upgrade/upgrade_path.yml)
 PHASES = {
     "fault": "placement upgrade that fails on the second node (every node back on the old release)",
-    "keystone-upgrade": "keystone 29 to 30, stopped before the contract step",
-    "placement-upgrade": "placement 15 to 16 (resuming the failed run), stopped before the contract steps",
-    "keystone-rollback": "one keystone node back to 29",
-    "keystone-finish": "keystone: that node to 30 again, then `db_sync --contract`",
+    "keystone-upgrade": "keystone to the new series, stopped before the contract step",
+    "placement-upgrade": "placement to the new series, stopped before the contract steps",
+    "keystone-rollback": "one keystone node back to the old release",
+    "keystone-finish": "keystone: that node to the new series again, then `db_sync --contract`",
     "placement-finish": "placement: `db online_data_migrations`",
 }
 
 
+def paths():
+    """{path name: (from series, to series)} in the scenario's order (molecule/upgrade/releases.yml)."""
+    data = yaml.safe_load((REPO / "molecule" / "upgrade" / "releases.yml").read_text())
+    return {path["name"]: (str(path["from"]), str(path["to"])) for path in data["paths"]}
+
+
+def releases(series):
+    """keystone's and placement's releases of a series (the catalog's)."""
+    entries = osapi_catalog.load()
+    return "keystone %s, placement %s" % (entries["keystone"]["releases"][series], entries["placement"]["releases"][series])
+
+
 def table(results):
     stamp = datetime.datetime.fromtimestamp(RESULTS.stat().st_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [START, "", f"Last run: {stamp} (`scripts/test.sh upgrade`).", "",
-             "| phase | what moved | requests | failed | req/s | p50 ms | p99 ms | max ms | seconds |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    # the scenario's order (the results file is sorted by name)
+    lines = [START, "", f"Last run: {stamp} (`scripts/test.sh upgrade`).", ""]
+    for name, (old, new) in paths().items():
+        lines.append(f"- {name}: {old} ({releases(old)}) to {new} ({releases(new)})")
+    lines += ["", "| path | phase | what moved | requests | failed | req/s | p50 ms | p99 ms | max ms | seconds |",
+              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    # the scenario's order (the results file is sorted by name): path, then phase
+    path_order = {name: index for index, name in enumerate(paths())}
     order = {name: index for index, name in enumerate(PHASES)}
-    for name, counts in sorted(results.items(), key=lambda item: order.get(item[0], len(order))):
+
+    def key(item):
+        path, _sep, phase = item[0].partition(".")
+        return (path_order.get(path, len(path_order)), order.get(phase, len(order)))
+    for name, counts in sorted(results.items(), key=key):
+        path, _sep, phase = name.partition(".")
         failed = counts.get("other_status_total", 0) + counts.get("connection_errors_total", 0)
-        lines.append(f"| {name} | {PHASES.get(name, '')} | {counts['requests']} | {failed} | "
+        lines.append(f"| {path} | {phase} | {PHASES.get(phase, '')} | {counts['requests']} | {failed} | "
                      f"{counts['requests_per_second']} | {counts['latency_p50_ms']} | {counts['latency_p99_ms']} | "
                      f"{counts['latency_max_ms']} | {counts['seconds']} |")
     return "\n".join(lines + ["", END])

@@ -93,3 +93,20 @@ def test_service_role_modes_are_the_engines(role: pathlib.Path):
         pytest.skip("not a service role")
     svc = dict(catalog[name], name=name)
     assert specs[f"{name}_wsgi_mode"]["choices"] == engine.supported_modes(svc)
+    # what ansible-doc -t role prints says the same: one line names the modes, no text names fewer
+    description = load(role / "meta" / "argument_specs.yml")["argument_specs"]["main"]["description"]
+    assert ("Serving modes (I(%s_wsgi_mode)): %s. Release: the catalog's release of I(osapi_wsgi_openstack_series)."
+            % (name, ", ".join(engine.supported_modes(svc)))) in description
+    text = " ".join(description)
+    assert "uWSGI or mod_wsgi" not in text and "or with Apache mod_wsgi" not in text, name
+
+
+def test_the_collection_s_descriptions_name_every_mode():
+    """galaxy.yml and the README's mode table name every mode the engine has."""
+    root = ROLES.parent
+    galaxy = load(root / "galaxy.yml")["description"]
+    for words in ("uWSGI", "mod_wsgi", "gunicorn", "standalone server"):
+        assert words in galaxy, words
+    readme = (root / "README.md").read_text()
+    for mode in engine.MODES:
+        assert "| `%s`" % mode in readme, mode

@@ -44,3 +44,15 @@ def test_upgrade_and_rollback_move_one_node_at_a_time_through_the_shared_drain_s
     for name in ("upgrade.yml", "rollback.yml"):
         moving = [play for play in load(name) if "one by one" in play["name"]]
         assert moving and all(play["serial"] == 1 for play in moving), name
+
+
+def test_the_declared_ansible_core_floor_is_the_release_line_the_suite_runs():
+    """meta/runtime.yml's requires_ansible is what CI proves: the suite's pinned ansible-core
+    (requirements-dev.txt) is of the declared floor's release line (end_role, for one, needs
+    2.18; the suite runs 2.19)."""
+    root = PLAYBOOKS.parent
+    floor = yaml.safe_load((root / "meta" / "runtime.yml").read_text())["requires_ansible"]
+    pinned = next(line.split("==")[1].strip() for line in (root / "requirements-dev.txt").read_text().splitlines()
+                  if line.startswith("ansible-core=="))
+    assert floor.startswith(">=")
+    assert floor[2:].split(".")[:2] == pinned.split(".")[:2], (floor, pinned)

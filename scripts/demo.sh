@@ -53,6 +53,11 @@ t0=$SECONDS
 ansible-playbook -i playbooks/inventory/demo.yml playbooks/deploy.yml \
   -e "osapi_wsgi_secrets_dir=$secrets" "$@"
 echo "deployed in $((SECONDS - t0))s"
+# what the deploy recorded on the target: each service's series and release (docs/releases.md)
+releases=$(podman exec "$name" python3 -c 'import json
+registry = json.load(open("/etc/ansible/facts.d/osapi_wsgi.fact"))
+print(", ".join("%s %s (series %s, %d packages)" % (name, entry.get("version"), entry.get("series"), len(entry.get("installed", [])))
+                for name, entry in sorted(registry.items())))')
 
 # clouds.yaml for the openstack client (python-openstackclient in the tool venv)
 (umask 077; cat > "$demo/clouds.yaml" <<YAML
@@ -79,6 +84,7 @@ Deployed into the container $name (host network, Apache on $address:80):
   placement  http://$address/placement/
   glance     http://$address/image/
   MariaDB and memcached on $address; passwords in $secrets (0600 files)
+  releases: $releases
 
 Use them with the openstack client (clouds.yaml written to $demo/clouds.yaml, 0600):
   export PATH=$OSAPI_CLIENTS:\$PATH OS_CLIENT_CONFIG_FILE=$demo/clouds.yaml OS_CLOUD=osapi-demo

@@ -4,28 +4,19 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import files
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.filters import as_filters
 
-
-def _wrap(function):
-    def call(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except engine.EngineError as error:
-            raise AnsibleFilterError(str(error))
-    call.__name__ = function.__name__
-    call.__doc__ = function.__doc__
-    return call
+# what the functions raise for input they cannot work with (plugin_utils/filters.py)
+ERRORS = engine.EngineError
 
 
 class FilterModule(object):
     """osapi.wsgi engine filters."""
 
     def filters(self):
-        return {name: _wrap(function) for name, function in {
+        return as_filters({
             "hostport": engine.hostport,
             "connect_address": engine.connect_address,
             "ok_status": engine.ok_status,
@@ -45,4 +36,4 @@ class FilterModule(object):
             "command_plan": files.command_plan,
             "commands_due": files.commands_due,
             "serve_plan": files.serve_plan,
-        }.items()}
+        }, ERRORS)

@@ -4,28 +4,19 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import series
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.filters import as_filters
 
-
-def _wrap(function):
-    def call(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except series.SeriesError as error:
-            raise AnsibleFilterError(str(error))
-    call.__name__ = function.__name__
-    call.__doc__ = function.__doc__
-    return call
+# what the functions raise for input they cannot work with (plugin_utils/filters.py)
+ERRORS = series.SeriesError
 
 
 class FilterModule(object):
     """osapi.wsgi series filters."""
 
     def filters(self):
-        return {name: _wrap(function) for name, function in {
+        return as_filters({
             "pip_constraints": series.pip_constraints,
             "release_for": series.release_for,
             "package_set_errors": series.package_set_errors,
-        }.items()}
+        }, ERRORS)

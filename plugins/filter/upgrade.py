@@ -5,28 +5,19 @@ plugins/plugin_utils/upgrade.py)."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import upgrade
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.filters import as_filters
 
-
-def _wrap(function):
-    def call(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except upgrade.UpgradeError as error:
-            raise AnsibleFilterError(str(error))
-    call.__name__ = function.__name__
-    call.__doc__ = function.__doc__
-    return call
+# what the functions raise for input they cannot work with (plugin_utils/filters.py)
+ERRORS = upgrade.UpgradeError
 
 
 class FilterModule(object):
     """osapi.wsgi upgrade filters."""
 
     def filters(self):
-        return {name: _wrap(function) for name, function in {
+        return as_filters({
             "upgrade_plan": upgrade.upgrade_plan,
             "rollback_plan": upgrade.rollback_plan,
             "upgrade_record": upgrade.upgrade_record,
-        }.items()}
+        }, ERRORS)

@@ -125,6 +125,18 @@ def series_matrix():
     return lines + [""]
 
 
+def write_cell(api, res):
+    """The write round trip: ok / failed / needs <worker> / not run; '-' when the API has none."""
+    if api.get("write_worker"):
+        return f"*needs {api['write_worker']}*"
+    if not api.get("write_calls"):
+        return "-"
+    first = " ".join(api["write_calls"][0].split()[:2])
+    if not res or res.get("write_ok") is None:
+        return f"`{first} ...` not run"
+    return f"`{first} ...` ok" if res["write_ok"] else f"`{first} ...` **failed**"
+
+
 def read_call_cell(api, res):
     """`openstack <call>`: ok / failed / needs <worker> / not run; '-' when the API has none."""
     if not api.get("read_call"):
@@ -162,12 +174,15 @@ def main():
         "keystone's catalog as the admin of that run (every service validating tokens), then the",
         "same GET without a token (401: the service refuses it);",
         "*needs X*: the call waits for a worker process X, which this collection does not deploy.",
+        "Write round trip: the catalog's create, read and delete calls (`write_calls`; glance: an upload",
+        "and its download compared byte for byte), made the same way; *needs X*: every write call of the",
+        "API needs the worker X.",
         "Install: seconds from the venv's creation to its last installed package (from the",
         "wheelhouse, see docs/testing.md) and the venv's size, per service, in that run.",
         "",
-        "| service | API | entrypoint | prefix | release | import (s) | live | read call | install (s) | venv (MB) "
-        "| uwsgi | mod_wsgi | gunicorn | eventlet |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| service | API | entrypoint | prefix | release | import (s) | live | read call | write round trip "
+        "| install (s) | venv (MB) | uwsgi | mod_wsgi | gunicorn | eventlet |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     answering = set()
     for name, svc in catalog.items():
@@ -184,6 +199,7 @@ def main():
                 else:
                     modes.append("*supported*")
             call = read_call_cell(api, res)
+            write = write_cell(api, res)
             if res:
                 imp = f"{res['import_seconds']}" if res["import_ok"] else "failed"
                 live = f"{res['status']} yes" if res["answers"] else f"{res['status']} no"
@@ -195,7 +211,7 @@ def main():
             else:
                 imp, live, release = "not run", "blocked" if svc.get("blocked") else "not run", ""
                 install = size = ""
-            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} | {call} | {install} | {size} | "
+            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} | {call} | {write} | {install} | {size} | "
                          + " | ".join(modes) + " |")
     if results:
         apis = sum(1 for r in results.values() if r["answers"])

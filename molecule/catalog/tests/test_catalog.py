@@ -3,13 +3,17 @@ GET <prefix>/ through Apache with a version document (with a keystone token wher
 says token_required), is listed in keystone's catalog, and answers its read call (catalog
 `read_call`) from python-openstackclient through that catalog, unless the call needs a worker
 process this collection does not deploy (`read_call_worker`), and refuses the same request
-without a token (401: the service checks tokens, it does not merely accept them). The per-API results, with each
+without a token (401: the service checks tokens, it does not merely accept them), and makes its
+write round trip (catalog `write_calls`: create, read, delete; glance's upload and download
+compared byte for byte) unless every write needs a worker (`write_worker`). The per-API results, with each
 venv's install time and size, are written to .cache/catalog-results.json, the input of
 scripts/gen-support-matrix.py, before any assert."""
 import json
 import os
 import pathlib
 import re
+import secrets
+import shlex
 
 import pytest
 import testinfra
@@ -58,6 +62,67 @@ def last_get(scenario, debug_output: str, prefix: str) -> str | None:
     return urls[-1] if urls else None
 
 
+# an object id in a client's output that is not JSON
+OBJECT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}")
+
+
+def created_id(output: str, field: str | None) -> str | None:
+    """The id of what a create call made: its JSON output's field (write_id, else id or uuid),
+    else the first id-like word of its output."""
+    try:
+        data = json.loads(output)
+    except ValueError:
+        data = None
+    if isinstance(data, list) and data:
+        data = data[0]
+    if isinstance(data, dict):
+        for key in ([field] if field else []) + ["id", "uuid", "ID", "UUID"]:
+            if data.get(key):
+                return str(data[key])
+    found = OBJECT_ID.search(output or "")
+    return found.group(0) if found else None
+
+
+def write_calls(cloud, spec, workdir: pathlib.Path, project: str) -> dict:
+    """The API's write round trip (catalog write_calls) through keystone's catalog: every step
+    answers, glance's download equals the upload; the delete is made even after a failed read."""
+    record = {"write_calls": spec.get("write_calls"), "write_worker": spec.get("write_worker"), "write_ok": None,
+              "write_error": None}
+    if not spec.get("write_calls") or spec.get("write_worker"):
+        return record
+    name = "osapi-write-%s-%s" % (spec["name"], secrets.token_hex(3))
+    values = {"{name}": name, "{project}": project, "{file}": str(workdir / (name + ".in")),
+              "{out}": str(workdir / (name + ".out"))}
+    content = spec.get("write_file")
+    if content == "random":
+        pathlib.Path(values["{file}"]).write_bytes(os.urandom(1 << 20))
+    elif content:
+        pathlib.Path(values["{file}"]).write_text(content.replace("{name}", name))
+    errors = []
+    for index, call in enumerate(spec["write_calls"]):
+        if "{id}" in call and "{id}" not in values:
+            break  # nothing was made: nothing to read or delete
+        argv = shlex.split(call)
+        for key, value in values.items():
+            argv = [word.replace(key, value) for word in argv]
+        done = cloud(*argv, fmt="json" if index == 0 else None, check=False, extra_env=spec.get("read_call_env"))
+        if done.returncode and index == 0 and "unrecognized arguments: -f" in (done.stderr or ""):
+            done = cloud(*argv, fmt=None, check=False, extra_env=spec.get("read_call_env"))
+        if done.returncode:
+            errors.append("openstack %s: %s" % (call, (done.stderr or "").strip()[-300:]))
+            if index == 0:
+                break
+        elif index == 0:
+            made = created_id(done.stdout, spec.get("write_id"))
+            if made:
+                values["{id}"] = made
+    if not errors and "{out}" in " ".join(spec["write_calls"]):
+        if pathlib.Path(values["{out}"]).read_bytes() != pathlib.Path(values["{file}"]).read_bytes():
+            errors.append("the download differs from the upload")
+    record.update(write_ok=not errors, write_error="; ".join(errors) or None)
+    return record
+
+
 def read_call(scenario, cloud, api, spec, prefix, made) -> dict:
     """The API's read call through keystone's catalog: ok, or the client's last error line; then
     the same GET without a token, whose status is recorded (401 expected)."""
@@ -78,8 +143,10 @@ def read_call(scenario, cloud, api, spec, prefix, made) -> dict:
 
 
 @pytest.fixture(scope="module")
-def records(scenario, api, nodes, cloud, read_call_made) -> dict:
+def records(scenario, api, nodes, cloud, read_call_made, tmp_path_factory) -> dict:
     apis = scenario.deployed_apis()
+    workdir = tmp_path_factory.mktemp("writes")
+    project = cloud("token", "issue")["project_id"]
     specs = {spec["name"]: spec for entry in scenario.catalog.values() for spec in entry["apis"]}
     listed = {entry["Type"]: sorted(e["interface"] for e in entry["Endpoints"]) for entry in cloud("catalog", "list")}
     found = {}
@@ -102,7 +169,8 @@ def records(scenario, api, nodes, cloud, read_call_made) -> dict:
                 "answers": status in (200, 300) and bool(VERSION_DOC.search(body)),
                 "service_type": specs[item.api].get("service_type"),
                 "endpoints": listed.get(specs[item.api].get("service_type"), []),
-                **read_call(scenario, cloud, api, specs[item.api], item.prefix, read_call_made)}
+                **read_call(scenario, cloud, api, specs[item.api], item.prefix, read_call_made),
+                **write_calls(cloud, specs[item.api], workdir, project)}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(list(found.values()), indent=4) + "\n", encoding="utf-8")
     return found
@@ -141,3 +209,12 @@ def test_read_call_refused_without_a_token(records, deployed_api):
     assert record["read_call_url"], f"openstack {record['read_call']}: no GET under {record['prefix']} in its debug output"
     assert record["without_token_status"] == 401, \
         f"GET {record['read_call_url']} without a token: HTTP {record['without_token_status']} (expected 401)"
+
+
+def test_write_round_trip_through_the_catalog(records, deployed_api):
+    record = records[deployed_api.api]
+    if record["write_worker"]:
+        pytest.skip(f"{deployed_api.api}: every write call needs {record['write_worker']}, which is not deployed")
+    if not record["write_calls"]:
+        pytest.skip(f"{deployed_api.api}: no write calls in the catalog (not listed in keystone's catalog)")
+    assert record["write_ok"], record["write_error"]

@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import hostport
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets as osapi_secrets
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import hostport, merge
 
 MARIADB_SOCKET = "/run/mysqld/mysqld.sock"
 
@@ -160,9 +161,26 @@ def memcached_servers(addresses, port=11211):
     return out
 
 
+def secret_names(entry, name):
+    """The variables of the service's per-deployment secrets (catalog `secrets`), for the
+    osapi.wsgi.secret lookup."""
+    return [item["name"] for item in osapi_secrets.service_secrets(entry, name)]
+
+
+def ini_escape(value):
+    """A password or secret as an ini option carries it for oslo.config ($ as $$)."""
+    return osapi_secrets.escape(value)
+
+
 def cloud_layer(entry, name, settings):
     """Config sections that connect a service to keystone and memcached ([keystone_authtoken],
-    [service_user]) and to the peer APIs it calls (catalog `peers`: section -> extra options)."""
+    [service_user]), to the peer APIs it calls (catalog `peers`: section -> extra options),
+    and its per-deployment secrets (catalog `secrets`; settings' secrets: {variable: value}).
+    Every password and secret is written as oslo.config reads it literally ($ as $$)."""
+    try:
+        secrets = osapi_secrets.secrets_layer(entry, name, settings.get("secrets") or {})
+    except osapi_secrets.SecretError as error:
+        raise AnsibleFilterError(str(error))
     layer = {}
     required = ("keystone_public_url", "keystone_internal_url", "region")
     if needs_service_password(entry, name):
@@ -177,7 +195,7 @@ def cloud_layer(entry, name, settings):
         "user_domain_name": "Default",
         "project_name": "service",
         "username": user,
-        "password": settings.get("service_password"),
+        "password": osapi_secrets.escape(settings.get("service_password") or ""),
         "region_name": settings.get("region"),
     }
     if needs_authtoken(name, entry):
@@ -196,7 +214,7 @@ def cloud_layer(entry, name, settings):
             authtoken.update({
                 "memcached_servers": ",".join(servers),
                 "memcache_security_strategy": "ENCRYPT",
-                "memcache_secret_key": settings["memcache_secret_key"],
+                "memcache_secret_key": osapi_secrets.escape(settings["memcache_secret_key"]),
             })
         layer["keystone_authtoken"] = authtoken
     if entry.get("service_user"):
@@ -209,7 +227,7 @@ def cloud_layer(entry, name, settings):
         peer["valid_interfaces"] = "internal"
         peer.update(extra or {})
         layer[section] = peer
-    return layer
+    return merge(layer, secrets)
 
 
 def endpoints(entry, name, public_base, internal_base, region, prefixes=None):
@@ -246,4 +264,6 @@ class FilterModule(object):
             "erlang_ip": erlang_ip,
             "base_url": base_url,
             "needs_service_password": needs_service_password,
+            "secret_names": secret_names,
+            "ini_escape": ini_escape,
         }

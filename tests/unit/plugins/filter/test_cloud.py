@@ -8,6 +8,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osapi.wsgi.plugins.filter import cloud
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 CATALOG = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["osapi_wsgi_catalog"]
@@ -18,6 +19,8 @@ SETTINGS = {
     "service_password": "pw",
     "memcached_servers": ["10.0.0.5:11211"],
     "memcache_secret_key": "k",
+    # every catalog secret (tests/unit/plugins/test_secrets.py)
+    "secrets": {name: "s-" + name for name in secrets.catalog_formats(CATALOG)},
 }
 
 

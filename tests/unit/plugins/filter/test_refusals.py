@@ -15,6 +15,7 @@ import yaml
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 CASES = yaml.safe_load((pathlib.Path(__file__).with_name("refusals.yml")).read_text())
@@ -64,6 +65,11 @@ def errors_of(case):
                    for svc_name, settings in (case.get("planned") or {}).items()}
         others = engine.host_apis(CATALOG, name, case.get("registry") or {}, planned)
         return engine.check_service(svc, others, given.get("osapi_wsgi_http_port", SHARED_DEFAULTS["osapi_wsgi_http_port"]))
+    if case["check"] == "secret":
+        formats = secrets.catalog_formats(CATALOG)
+        return [message for name, value in given.items()
+                for message in (secrets.check_value(name, value, *formats[name]) if name in formats
+                                else secrets.check_password(name, value))]
     settings = dict(HAPROXY_DEFAULTS, **given)
     settings = {key[len("haproxy_"):]: value for key, value in settings.items()}
     groups = case.get("groups", {"keystone": ["api1", "api2"]})

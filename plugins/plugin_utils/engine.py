@@ -88,6 +88,21 @@ def connect_address(listen, connect="", fallback=LOOPBACK):
     return fallback
 
 
+def is_loopback(address):
+    """Whether the address is a loopback address (127.0.0.0/8, ::1)."""
+    return bool(_is_ip(address)) and netaddr.IPAddress(str(address)).is_loopback()
+
+
+def loopback_address(address, ipv6=True):
+    """Where something only this host reaches listens: the address itself when it is a
+    loopback address (IPv4 only with ipv6 false: RabbitMQ's node names), else 127.0.0.1.
+    The one rule for the eventlet servers behind Apache and the backing services' default."""
+    address = str(address or "")
+    if address and is_loopback(address) and (ipv6 or not _is_ipv6(address)):
+        return address
+    return LOOPBACK
+
+
 def ok_status(api):
     """What a health check of the API accepts."""
     return list(OK_STATUS) + ([401] if api.get("token_required") else [])
@@ -167,7 +182,8 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
     processes = values["wsgi_processes"]
     standalone = {}
     if mode == "eventlet" and _WHOLE.match(str(processes)):
-        standalone = _standalone_layer(service_apis, connect, processes)
+        # behind Apache only: never on the listen address, where clients would bypass it
+        standalone = _standalone_layer(service_apis, loopback_address(connect), processes)
     svc = dict(entry)
     svc.update({
         "name": name, "user": project, "group": project,
@@ -175,6 +191,8 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "venv": "%s/%s" % (venv_root, name),
         "etc_dir": "/etc/" + project, "lib_dir": "/var/lib/" + project, "log_dir": "/var/log/" + project,
         "connect_address": connect,
+        # where the eventlet servers listen, behind Apache only
+        "standalone_address": loopback_address(connect),
         "pip_extra": values["pip_extra_packages"], "uwsgi_overrides": values["uwsgi_overrides"],
         "uwsgi_http_socket": bool(values["uwsgi_http_socket"]),
         # playbooks/upgrade.yml and rollback.yml leave out the commands their steps replace
@@ -221,6 +239,7 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
         errors.append("osapi_wsgi_connect_address is '%s': set it to an IP address of this host, or empty."
                       % value("connect_address"))
     errors.extend(check_port(value("http_port"), "osapi_wsgi_http_port"))
+    errors.extend(check_backends_address(settings))
     if not str(value("venv_root", "")).startswith("/"):
         errors.append("osapi_wsgi_venv_root is '%s': set it to an absolute path." % value("venv_root", ""))
     if not isinstance(value("pip_find_links", []), list):
@@ -244,6 +263,43 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
                       " (with its chain) and osapi_wsgi_tls_private_key to its unencrypted PEM private key"
                       " (the text, not file names).")
     return errors
+
+
+def public_addresses(settings):
+    """The addresses the APIs' clients reach: the listen address unless loopback or all
+    addresses, and the public address of keystone's catalog."""
+    out = []
+    listen = str(settings.get("listen_address") or "")
+    if listen and listen not in WILDCARDS and _is_ip(listen) and not is_loopback(listen):
+        out.append(("osapi_wsgi_listen_address", listen))
+    public = str(settings.get("public_address") or "").strip()
+    if public and not (_is_ip(public) and is_loopback(public)):
+        out.append(("osapi_wsgi_public_address", public))
+    return out
+
+
+def check_backends_address(settings):
+    """The backing services (memcached: no authentication) listen where the APIs' clients
+    are only when the operator says so (osapi_wsgi_backends_on_api_address)."""
+    address = str(settings.get("backends_address") or "").strip()
+    if not address:
+        return []
+    if not _is_ip(address):
+        return ["osapi_wsgi_backends_address is '%s': set it to an IP address of this host on the management"
+                " network, or empty for loopback." % address]
+    if settings.get("backends_on_api_address"):
+        return []
+    if address in WILDCARDS:
+        return ["osapi_wsgi_backends_address is %s (every address): memcached, MariaDB and RabbitMQ would listen"
+                " where the APIs' clients are. Set it to a management address, or empty for loopback (or set"
+                " osapi_wsgi_backends_on_api_address: true to accept that)." % address]
+    clash = [variable for variable, public in public_addresses(settings) if public == address]
+    if clash:
+        return ["osapi_wsgi_backends_address is %s, the address the APIs' clients reach (%s): memcached (no"
+                " authentication), MariaDB and RabbitMQ would listen there. Set osapi_wsgi_backends_address to a"
+                " management address, or empty for loopback (or set osapi_wsgi_backends_on_api_address: true to"
+                " accept that)." % (address, ", ".join(clash))]
+    return []
 
 
 def check_port(port, variable):
@@ -423,7 +479,19 @@ def haproxy_backends(catalog, services, groups, hostvars, service_groups=None):
                             "hostport": hostport(address, int(node.get("osapi_wsgi_http_port", 80)))})
         prefixes = hostvars[hosts[0]].get(svc + "_url_prefixes", {})
         for api in apis(catalog[svc], prefixes):
-            out.append({"name": api["name"], "service": svc, "prefix": api["prefix"], "servers": servers})
+            # internal: not on the public frontend (catalog `internal`, nova's metadata API)
+            out.append({"name": api["name"], "service": svc, "prefix": api["prefix"], "servers": servers,
+                        "internal": bool(api.get("internal"))})
+    return out
+
+
+def haproxy_frontends(backends, bind_address, internal_bind_address=""):
+    """HAProxy's frontends: [name, address, backends]. The public one (haproxy_bind_address)
+    leaves the internal APIs (catalog `internal`: nova's metadata API) out; the internal one
+    (haproxy_internal_bind_address, when set) routes every API."""
+    out = [["osapi", bind_address, [backend for backend in backends if not backend.get("internal")]]]
+    if internal_bind_address:
+        out.append(["osapi_internal", internal_bind_address, list(backends)])
     return out
 
 
@@ -463,6 +531,15 @@ def check_haproxy(catalog, settings, backends):
     if not _is_ip(settings.get("bind_address", "")):
         errors.append("haproxy_bind_address is '%s': set it to an IPv4 or IPv6 address (0.0.0.0 for all)."
                       % settings.get("bind_address", ""))
+    internal = str(settings.get("internal_bind_address") or "")
+    if internal:
+        if not _is_ip(internal) or internal in WILDCARDS:
+            errors.append("haproxy_internal_bind_address is '%s': set it to the load balancer's IP address on the"
+                          " internal network (not every address), or empty." % internal)
+        elif internal == str(settings.get("bind_address")) or str(settings.get("bind_address")) in WILDCARDS:
+            errors.append("haproxy_internal_bind_address is %s, where the public frontend (haproxy_bind_address %s)"
+                          " listens too: the internal APIs would be public. Give the public frontend its own address."
+                          % (internal, settings.get("bind_address")))
     prefixes = [backend["prefix"] for backend in backends]
     if len(set(prefixes)) != len(prefixes):
         errors.append("haproxy_services: two APIs share a URL prefix (%s)." % ", ".join(prefixes))

@@ -357,7 +357,7 @@ def apache_service_text(svc):
                 "<Location \"%s\">\n" % prefix, "    WSGIProcessGroup %s\n" % name,
                 "    WSGIApplicationGroup %{GLOBAL}\n", "    WSGIPassAuthorization On\n", "</Location>\n"]
         else:
-            backend = "http://%s" % hostport(svc["connect_address"], api["port"])
+            backend = "http://%s" % hostport(svc["standalone_address"], api["port"])
             lines += ["ProxyPass \"%s\" \"%s\" retry=0\n" % (prefix, backend),
                       "ProxyPassReverse \"%s\" \"%s\"\n" % (prefix, backend)]
     if svc["mode"] == "mod_wsgi":

@@ -45,7 +45,14 @@ SETTINGS = {
     "version": "", "wsgi_mode": "uwsgi", "wsgi_processes": 1, "wsgi_threads": 1, "pip_extra_packages": [],
     "uwsgi_overrides": {}, "uwsgi_http_socket": False, "primary_host": None, "extra_config_files": {},
     "url_prefixes": {}, "entrypoints": {}, "config": {}, "config_overrides": {},
+    # <service>_request_timeout (optional; '': each API's catalog value, else the shared one)
+    "request_timeout": "",
 }
+# Apache's largest LimitRequestBody (2 GiB - 1): a service's own larger limit (glance's
+# image_size_cap, 1 TiB) becomes 0, no limit in Apache, the service enforcing its own
+APACHE_MAX_BODY = 2147483647
+# the shared defaults (osapi_wsgi_request_timeout, osapi_wsgi_request_body_limit)
+REQUEST_DEFAULTS = {"default_request_timeout": 300, "request_body_limit": 104857600}
 # The Debian releases osapi.wsgi is tested on (roles/osapi_wsgi/vars/Debian_<major>.yml)
 DEBIAN_RELEASES = {"12": "bookworm", "13": "trixie"}
 # gunicorn settings the engine writes itself (files.gunicorn_settings): not operator options
@@ -164,11 +171,35 @@ def _standalone_layer(service_apis, connect, processes):
     return layer
 
 
+def request_body_limit(api, config, default):
+    """Apache's LimitRequestBody of an API (bytes, 0: none): the catalog's
+    `request_body_limit`, a number or {section, option, default} read from the service's
+    config (glance's image_size_cap), else the shared default. Above Apache's largest value: 0."""
+    limit = api.get("request_body_limit", default)
+    if isinstance(limit, dict):
+        limit = _dict(_dict(config).get(limit["section"])).get(limit["option"], limit.get("default", default))
+    if not _PORT.match(str(limit)):
+        return str(limit)
+    return 0 if int(limit) > APACHE_MAX_BODY else int(limit)
+
+
+def _request_limits(service_apis, config, values):
+    """Each API with its request timeout and body limit (request_body_limit)."""
+    shared = dict(REQUEST_DEFAULTS, **{key: values[key] for key in REQUEST_DEFAULTS if values.get(key) not in (None, "")})
+    for api in service_apis:
+        timeout = values["request_timeout"]
+        api["request_timeout"] = api.get("request_timeout", shared["default_request_timeout"]) if timeout in (None, "") \
+            else timeout
+        api["request_body_limit"] = request_body_limit(api, config, shared["request_body_limit"])
+    return service_apis
+
+
 def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None, config_overrides=None,
                     inventory_hostname=None):
     """The service's definition: its catalog entry with the role's settings applied.
 
-    settings: {name: value} of SETTINGS and PRIVATE_SETTINGS (missing: defaults).
+    settings: {name: value} of SETTINGS and PRIVATE_SETTINGS (missing: defaults), and the
+    shared REQUEST_DEFAULTS (osapi_wsgi_request_timeout, osapi_wsgi_request_body_limit).
     connect: the resolved connect address. The config layers, in order: the log file,
     cloud_config (how it reaches the rest of the cloud), <service>_config,
     osapi_wsgi_config_overrides, <service>_config_overrides, the standalone servers'
@@ -200,13 +231,13 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "primary": values["primary_host"] or inventory_hostname,
         "primary_dirs": values["primary_dirs"], "extra_config_files": values["extra_config_files"],
         "venv_files": values["venv_files"],
-        "apis": service_apis,
         "config": merge({"DEFAULT": {"log_file": "/var/log/%s/%s.log" % (project, project)}},
                         _dict(cloud_config), _dict(values["config"]), _dict(config_overrides),
                         _dict(values["config_overrides"]), standalone),
         # kept to check the keys against the APIs
         "url_prefixes": values["url_prefixes"], "entrypoints": values["entrypoints"],
     })
+    svc["apis"] = _request_limits(service_apis, svc["config"], values)
     return svc
 
 
@@ -367,6 +398,16 @@ def check_service(svc, others=(), http_port=80):
         errors.append("%s_pip_extra_packages must be a list of pip requirement strings." % name)
     for api in svc["apis"]:
         errors.extend(_check_api(name, api))
+    bad = _unique("%s (%s)" % (api["request_timeout"], api["name"]) for api in svc["apis"]
+                  if not _PORT.match(str(api.get("request_timeout", 0))))
+    if bad:
+        errors.append("%s_request_timeout (or osapi_wsgi_request_timeout) is %s: set it to the seconds a request may"
+                      " take before its worker is replaced (a whole number; 0 for no limit)." % (name, ", ".join(bad)))
+    bad = _unique("%s (%s)" % (api["request_body_limit"], api["name"]) for api in svc["apis"]
+                  if not _PORT.match(str(api.get("request_body_limit", 0))))
+    if bad:
+        errors.append("osapi_wsgi_request_body_limit (or the service's own limit option) is %s: set it to the largest"
+                      " request body in bytes (a whole number; 0 for no limit)." % ", ".join(bad))
 
     names = [api["name"] for api in svc["apis"]]
     for setting in ("url_prefixes", "entrypoints"):

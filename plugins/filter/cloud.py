@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import hostport
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets as osapi_secrets
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import hostport, merge
 
 MARIADB_SOCKET = "/run/mysqld/mysqld.sock"
 
@@ -99,10 +100,15 @@ def messaging_services(catalog, services):
     return [name for name in services if catalog[name].get("messaging")]
 
 
-def transport_url(name, password, settings):
+def rabbitmq_vhost(name, catalog):
+    """The RabbitMQ virtual host of a service's RPC: its own, named after its project."""
+    return service_user(name, catalog[name])
+
+
+def transport_url(name, password, settings, vhost=None):
     """oslo.messaging URL of a service on RabbitMQ: its own user (named after its project) in
-    the shared virtual host. settings: {catalog, host, port, vhost}. The password is
-    URL-quoted; an empty host is refused (there is no local socket)."""
+    its own virtual host (rabbitmq_vhost), or the one given. settings: {catalog, host, port}.
+    The password is URL-quoted; an empty host is refused (there is no local socket)."""
     if not password:
         raise AnsibleFilterError("the RabbitMQ password of %s is empty: set %s_messaging_password" % (name, name))
     host = str(settings.get("host") or "")
@@ -111,7 +117,35 @@ def transport_url(name, password, settings):
     user = service_user(name, settings["catalog"][name])
     return "rabbit://%s:%s@%s/%s" % (quote(user, safe=""), quote(str(password), safe=""),
                                      hostport(host, int(settings.get("port") or 5672)),
-                                     quote(str(settings.get("vhost") or ""), safe=""))
+                                     quote(str(vhost or rabbitmq_vhost(name, settings["catalog"])), safe=""))
+
+
+def notification_peers(catalog, name, services):
+    """Whose notifications the service reads (catalog `notifications_from`) and who reads
+    its own, among the services deployed: {sources, readers}."""
+    services = list(services or [])
+    sources = [svc for svc in catalog[name].get("notifications_from") or [] if svc in services]
+    readers = [svc for svc in services if name in (catalog[svc].get("notifications_from") or [])]
+    return {"sources": sources, "readers": readers}
+
+
+def notification_services(catalog, services):
+    """The services that send or read notifications among those deployed (they share the
+    notifications virtual host)."""
+    return [name for name in services if any(notification_peers(catalog, name, services).values())]
+
+
+def notifications_layer(name, password, settings):
+    """[oslo_messaging_notifications] of a service that sends notifications another deployed
+    service reads (driver messagingv2), or reads another's: the shared notifications virtual
+    host. settings: {catalog, host, port, notifications_vhost, services}. {} otherwise."""
+    peers = notification_peers(settings["catalog"], name, settings.get("services"))
+    if not peers["sources"] and not peers["readers"]:
+        return {}
+    section = {"transport_url": transport_url(name, password, settings, settings.get("notifications_vhost"))}
+    if peers["readers"]:
+        section["driver"] = "messagingv2"
+    return {"oslo_messaging_notifications": section}
 
 
 def erlang_ip(address):
@@ -131,19 +165,30 @@ def rabbitmq_password_hash(user, password):
     return base64.b64encode(salt + hashlib.sha256(salt + secret).digest()).decode("ascii")
 
 
-def rabbitmq_definitions(passwords, catalog, vhost):
-    """RabbitMQ definitions (rabbitmqctl import_definitions) of the virtual host and one user
-    per service (named after its project) with full rights on it. passwords: {service: password}."""
-    if not vhost:
-        raise AnsibleFilterError("osapi_wsgi_rabbitmq_vhost is empty: name the virtual host of the services")
-    definitions = {"vhosts": [{"name": vhost}], "users": [], "permissions": []}
+def rabbitmq_definitions(passwords, catalog, notifications_vhost="notifications"):
+    """RabbitMQ definitions (rabbitmqctl import_definitions): one user per service (named
+    after its project) with full rights on its own virtual host only (so no service reads
+    or injects another's RPC), and, when a deployed service reads another's notifications
+    (catalog `notifications_from`), the notifications virtual host for the services that
+    send or read them. passwords: {service: password} of the services deployed."""
+    definitions = {"vhosts": [], "users": [], "permissions": []}
+    shared = notification_services(catalog, sorted(passwords))
+    if shared:
+        if not notifications_vhost:
+            raise AnsibleFilterError("osapi_wsgi_rabbitmq_notifications_vhost is empty: name the virtual host"
+                                     " of the notifications %s share" % ", ".join(shared))
+        definitions["vhosts"].append({"name": notifications_vhost})
     for name, password in sorted(passwords.items()):
         if not password:
             raise AnsibleFilterError("the RabbitMQ password of %s is empty: set %s_messaging_password" % (name, name))
         user = service_user(name, catalog[name])
+        vhost = rabbitmq_vhost(name, catalog)
+        definitions["vhosts"].append({"name": vhost})
         definitions["users"].append({"name": user, "tags": "", "password_hash": rabbitmq_password_hash(user, password),
                                      "hashing_algorithm": "rabbit_password_hashing_sha256"})
-        definitions["permissions"].append({"user": user, "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"})
+        for where in [vhost] + ([notifications_vhost] if name in shared else []):
+            definitions["permissions"].append({"user": user, "vhost": where, "configure": ".*", "write": ".*",
+                                               "read": ".*"})
     return json.dumps(definitions, indent=2, sort_keys=True) + "\n"
 
 
@@ -160,9 +205,26 @@ def memcached_servers(addresses, port=11211):
     return out
 
 
+def secret_names(entry, name):
+    """The variables of the service's per-deployment secrets (catalog `secrets`), for the
+    osapi.wsgi.secret lookup."""
+    return [item["name"] for item in osapi_secrets.service_secrets(entry, name)]
+
+
+def ini_escape(value):
+    """A password or secret as an ini option carries it for oslo.config ($ as $$)."""
+    return osapi_secrets.escape(value)
+
+
 def cloud_layer(entry, name, settings):
     """Config sections that connect a service to keystone and memcached ([keystone_authtoken],
-    [service_user]) and to the peer APIs it calls (catalog `peers`: section -> extra options)."""
+    [service_user]), to the peer APIs it calls (catalog `peers`: section -> extra options),
+    and its per-deployment secrets (catalog `secrets`; settings' secrets: {variable: value}).
+    Every password and secret is written as oslo.config reads it literally ($ as $$)."""
+    try:
+        secrets = osapi_secrets.secrets_layer(entry, name, settings.get("secrets") or {})
+    except osapi_secrets.SecretError as error:
+        raise AnsibleFilterError(str(error))
     layer = {}
     required = ("keystone_public_url", "keystone_internal_url", "region")
     if needs_service_password(entry, name):
@@ -177,7 +239,7 @@ def cloud_layer(entry, name, settings):
         "user_domain_name": "Default",
         "project_name": "service",
         "username": user,
-        "password": settings.get("service_password"),
+        "password": osapi_secrets.escape(settings.get("service_password") or ""),
         "region_name": settings.get("region"),
     }
     if needs_authtoken(name, entry):
@@ -196,7 +258,7 @@ def cloud_layer(entry, name, settings):
             authtoken.update({
                 "memcached_servers": ",".join(servers),
                 "memcache_security_strategy": "ENCRYPT",
-                "memcache_secret_key": settings["memcache_secret_key"],
+                "memcache_secret_key": osapi_secrets.escape(settings["memcache_secret_key"]),
             })
         layer["keystone_authtoken"] = authtoken
     if entry.get("service_user"):
@@ -209,7 +271,7 @@ def cloud_layer(entry, name, settings):
         peer["valid_interfaces"] = "internal"
         peer.update(extra or {})
         layer[section] = peer
-    return layer
+    return merge(layer, secrets)
 
 
 def endpoints(entry, name, public_base, internal_base, region, prefixes=None):
@@ -242,8 +304,11 @@ class FilterModule(object):
             "databases": databases,
             "messaging_services": messaging_services,
             "transport_url": transport_url,
+            "notifications_layer": notifications_layer,
             "rabbitmq_definitions": rabbitmq_definitions,
             "erlang_ip": erlang_ip,
             "base_url": base_url,
             "needs_service_password": needs_service_password,
+            "secret_names": secret_names,
+            "ini_escape": ini_escape,
         }

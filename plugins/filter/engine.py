@@ -19,6 +19,7 @@ class FilterModule(object):
         return as_filters({
             "hostport": engine.hostport,
             "connect_address": engine.connect_address,
+            "loopback_address": engine.loopback_address,
             "ok_status": engine.ok_status,
             "apis": engine.apis,
             "node_apis": engine.node_apis,
@@ -30,6 +31,7 @@ class FilterModule(object):
             "venv_dir": engine.venv_dir,
             "haproxy_services": engine.haproxy_services,
             "haproxy_backends": engine.haproxy_backends,
+            "haproxy_frontends": engine.haproxy_frontends,
             "haproxy_node_servers": engine.haproxy_node_servers,
             "check_haproxy": engine.check_haproxy,
             "service_files": files.service_files,

@@ -43,7 +43,14 @@ SETTINGS = {
     "version": "", "wsgi_mode": "uwsgi", "wsgi_processes": 1, "wsgi_threads": 1, "pip_extra_packages": [],
     "uwsgi_overrides": {}, "uwsgi_http_socket": False, "primary_host": None, "extra_config_files": {},
     "url_prefixes": {}, "entrypoints": {}, "config": {}, "config_overrides": {},
+    # <service>_request_timeout (optional; '': each API's catalog value, else the shared one)
+    "request_timeout": "",
 }
+# Apache's largest LimitRequestBody (2 GiB - 1): a service's own larger limit (glance's
+# image_size_cap, 1 TiB) becomes 0, no limit in Apache, the service enforcing its own
+APACHE_MAX_BODY = 2147483647
+# the shared defaults (osapi_wsgi_request_timeout, osapi_wsgi_request_body_limit)
+REQUEST_DEFAULTS = {"default_request_timeout": 300, "request_body_limit": 104857600}
 # The Debian releases osapi.wsgi is tested on (roles/osapi_wsgi/vars/Debian_<major>.yml)
 DEBIAN_RELEASES = {"12": "bookworm", "13": "trixie"}
 # gunicorn settings the engine writes itself (files.gunicorn_settings): not operator options
@@ -84,6 +91,21 @@ def connect_address(listen, connect="", fallback=LOOPBACK):
     if listen and str(listen) not in WILDCARDS:
         return str(listen)
     return fallback
+
+
+def is_loopback(address):
+    """Whether the address is a loopback address (127.0.0.0/8, ::1)."""
+    return bool(_is_ip(address)) and netaddr.IPAddress(str(address)).is_loopback()
+
+
+def loopback_address(address, ipv6=True):
+    """Where something only this host reaches listens: the address itself when it is a
+    loopback address (IPv4 only with ipv6 false: RabbitMQ's node names), else 127.0.0.1.
+    The one rule for the eventlet servers behind Apache and the backing services' default."""
+    address = str(address or "")
+    if address and is_loopback(address) and (ipv6 or not _is_ipv6(address)):
+        return address
+    return LOOPBACK
 
 
 def ok_status(api):
@@ -147,11 +169,35 @@ def _standalone_layer(service_apis, connect, processes):
     return layer
 
 
+def request_body_limit(api, config, default):
+    """Apache's LimitRequestBody of an API (bytes, 0: none): the catalog's
+    `request_body_limit`, a number or {section, option, default} read from the service's
+    config (glance's image_size_cap), else the shared default. Above Apache's largest value: 0."""
+    limit = api.get("request_body_limit", default)
+    if isinstance(limit, dict):
+        limit = _dict(_dict(config).get(limit["section"])).get(limit["option"], limit.get("default", default))
+    if not _PORT.match(str(limit)):
+        return str(limit)
+    return 0 if int(limit) > APACHE_MAX_BODY else int(limit)
+
+
+def _request_limits(service_apis, config, values):
+    """Each API with its request timeout and body limit (request_body_limit)."""
+    shared = dict(REQUEST_DEFAULTS, **{key: values[key] for key in REQUEST_DEFAULTS if values.get(key) not in (None, "")})
+    for api in service_apis:
+        timeout = values["request_timeout"]
+        api["request_timeout"] = api.get("request_timeout", shared["default_request_timeout"]) if timeout in (None, "") \
+            else timeout
+        api["request_body_limit"] = request_body_limit(api, config, shared["request_body_limit"])
+    return service_apis
+
+
 def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None, config_overrides=None,
                     inventory_hostname=None, series=None, outside_series=()):
     """The service's definition: its catalog entry with the role's settings applied.
 
-    settings: {name: value} of SETTINGS and PRIVATE_SETTINGS (missing: defaults).
+    settings: {name: value} of SETTINGS and PRIVATE_SETTINGS (missing: defaults), and the
+    shared REQUEST_DEFAULTS (osapi_wsgi_request_timeout, osapi_wsgi_request_body_limit).
     series: osapi_wsgi_openstack_series; with the version setting ('' = the series' release)
     and outside_series (osapi_wsgi_versions_outside_series) it decides the release
     (plugins/plugin_utils/series.py release_for; check_service reports its refusals).
@@ -168,7 +214,8 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
     processes = values["wsgi_processes"]
     standalone = {}
     if mode == "eventlet" and _WHOLE.match(str(processes)):
-        standalone = _standalone_layer(service_apis, connect, processes)
+        # behind Apache only: never on the listen address, where clients would bypass it
+        standalone = _standalone_layer(service_apis, loopback_address(connect), processes)
     series = osapi_series.DEFAULT if series is None else str(series)
     version, release_errors = osapi_series.release_for(entry, name, series, values["version"],
                                                        name in (outside_series or ()))
@@ -180,6 +227,8 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "venv": "%s/%s" % (venv_root, name),
         "etc_dir": "/etc/" + project, "lib_dir": "/var/lib/" + project, "log_dir": "/var/log/" + project,
         "connect_address": connect,
+        # where the eventlet servers listen, behind Apache only
+        "standalone_address": loopback_address(connect),
         "pip_extra": values["pip_extra_packages"], "uwsgi_overrides": values["uwsgi_overrides"],
         "uwsgi_http_socket": bool(values["uwsgi_http_socket"]),
         # playbooks/upgrade.yml and rollback.yml leave out the commands their steps replace
@@ -187,13 +236,13 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "primary": values["primary_host"] or inventory_hostname,
         "primary_dirs": values["primary_dirs"], "extra_config_files": values["extra_config_files"],
         "venv_files": values["venv_files"],
-        "apis": service_apis,
         "config": merge({"DEFAULT": {"log_file": "/var/log/%s/%s.log" % (project, project)}},
                         _dict(cloud_config), _dict(values["config"]), _dict(config_overrides),
                         _dict(values["config_overrides"]), standalone),
         # kept to check the keys against the APIs
         "url_prefixes": values["url_prefixes"], "entrypoints": values["entrypoints"],
     })
+    svc["apis"] = _request_limits(service_apis, svc["config"], values)
     return svc
 
 
@@ -233,6 +282,7 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
         errors.append("osapi_wsgi_connect_address is '%s': set it to an IP address of this host, or empty."
                       % value("connect_address"))
     errors.extend(check_port(value("http_port"), "osapi_wsgi_http_port"))
+    errors.extend(check_backends_address(settings))
     if not str(value("venv_root", "")).startswith("/"):
         errors.append("osapi_wsgi_venv_root is '%s': set it to an absolute path." % value("venv_root", ""))
     if not isinstance(value("pip_find_links", []), list):
@@ -256,6 +306,43 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
                       " (with its chain) and osapi_wsgi_tls_private_key to its unencrypted PEM private key"
                       " (the text, not file names).")
     return errors
+
+
+def public_addresses(settings):
+    """The addresses the APIs' clients reach: the listen address unless loopback or all
+    addresses, and the public address of keystone's catalog."""
+    out = []
+    listen = str(settings.get("listen_address") or "")
+    if listen and listen not in WILDCARDS and _is_ip(listen) and not is_loopback(listen):
+        out.append(("osapi_wsgi_listen_address", listen))
+    public = str(settings.get("public_address") or "").strip()
+    if public and not (_is_ip(public) and is_loopback(public)):
+        out.append(("osapi_wsgi_public_address", public))
+    return out
+
+
+def check_backends_address(settings):
+    """The backing services (memcached: no authentication) listen where the APIs' clients
+    are only when the operator says so (osapi_wsgi_backends_on_api_address)."""
+    address = str(settings.get("backends_address") or "").strip()
+    if not address:
+        return []
+    if not _is_ip(address):
+        return ["osapi_wsgi_backends_address is '%s': set it to an IP address of this host on the management"
+                " network, or empty for loopback." % address]
+    if settings.get("backends_on_api_address"):
+        return []
+    if address in WILDCARDS:
+        return ["osapi_wsgi_backends_address is %s (every address): memcached, MariaDB and RabbitMQ would listen"
+                " where the APIs' clients are. Set it to a management address, or empty for loopback (or set"
+                " osapi_wsgi_backends_on_api_address: true to accept that)." % address]
+    clash = [variable for variable, public in public_addresses(settings) if public == address]
+    if clash:
+        return ["osapi_wsgi_backends_address is %s, the address the APIs' clients reach (%s): memcached (no"
+                " authentication), MariaDB and RabbitMQ would listen there. Set osapi_wsgi_backends_address to a"
+                " management address, or empty for loopback (or set osapi_wsgi_backends_on_api_address: true to"
+                " accept that)." % (address, ", ".join(clash))]
+    return []
 
 
 def check_port(port, variable):
@@ -324,6 +411,16 @@ def check_service(svc, others=(), http_port=80, recorded=None, packages=None, ch
         errors.append("%s_pip_extra_packages must be a list of pip requirement strings." % name)
     for api in svc["apis"]:
         errors.extend(_check_api(name, api))
+    bad = _unique("%s (%s)" % (api["request_timeout"], api["name"]) for api in svc["apis"]
+                  if not _PORT.match(str(api.get("request_timeout", 0))))
+    if bad:
+        errors.append("%s_request_timeout (or osapi_wsgi_request_timeout) is %s: set it to the seconds a request may"
+                      " take before its worker is replaced (a whole number; 0 for no limit)." % (name, ", ".join(bad)))
+    bad = _unique("%s (%s)" % (api["request_body_limit"], api["name"]) for api in svc["apis"]
+                  if not _PORT.match(str(api.get("request_body_limit", 0))))
+    if bad:
+        errors.append("osapi_wsgi_request_body_limit (or the service's own limit option) is %s: set it to the largest"
+                      " request body in bytes (a whole number; 0 for no limit)." % ", ".join(bad))
 
     names = [api["name"] for api in svc["apis"]]
     for setting in ("url_prefixes", "entrypoints"):
@@ -436,7 +533,19 @@ def haproxy_backends(catalog, services, groups, hostvars, service_groups=None):
                             "hostport": hostport(address, int(node.get("osapi_wsgi_http_port", 80)))})
         prefixes = hostvars[hosts[0]].get(svc + "_url_prefixes", {})
         for api in apis(catalog[svc], prefixes):
-            out.append({"name": api["name"], "service": svc, "prefix": api["prefix"], "servers": servers})
+            # internal: not on the public frontend (catalog `internal`, nova's metadata API)
+            out.append({"name": api["name"], "service": svc, "prefix": api["prefix"], "servers": servers,
+                        "internal": bool(api.get("internal"))})
+    return out
+
+
+def haproxy_frontends(backends, bind_address, internal_bind_address=""):
+    """HAProxy's frontends: [name, address, backends]. The public one (haproxy_bind_address)
+    leaves the internal APIs (catalog `internal`: nova's metadata API) out; the internal one
+    (haproxy_internal_bind_address, when set) routes every API."""
+    out = [["osapi", bind_address, [backend for backend in backends if not backend.get("internal")]]]
+    if internal_bind_address:
+        out.append(["osapi_internal", internal_bind_address, list(backends)])
     return out
 
 
@@ -476,6 +585,15 @@ def check_haproxy(catalog, settings, backends):
     if not _is_ip(settings.get("bind_address", "")):
         errors.append("haproxy_bind_address is '%s': set it to an IPv4 or IPv6 address (0.0.0.0 for all)."
                       % settings.get("bind_address", ""))
+    internal = str(settings.get("internal_bind_address") or "")
+    if internal:
+        if not _is_ip(internal) or internal in WILDCARDS:
+            errors.append("haproxy_internal_bind_address is '%s': set it to the load balancer's IP address on the"
+                          " internal network (not every address), or empty." % internal)
+        elif internal == str(settings.get("bind_address")) or str(settings.get("bind_address")) in WILDCARDS:
+            errors.append("haproxy_internal_bind_address is %s, where the public frontend (haproxy_bind_address %s)"
+                          " listens too: the internal APIs would be public. Give the public frontend its own address."
+                          % (internal, settings.get("bind_address")))
     prefixes = [backend["prefix"] for backend in backends]
     if len(set(prefixes)) != len(prefixes):
         errors.append("haproxy_services: two APIs share a URL prefix (%s)." % ", ".join(prefixes))

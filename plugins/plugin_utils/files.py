@@ -189,6 +189,9 @@ def uwsgi_options(svc, api, host):
     must decide itself (venv, socket, entrypoint)."""
     options = dict(host.get("uwsgi_base") or {})
     options.update({"processes": int(svc["processes"]), "threads": int(svc["threads"])})
+    if int(api.get("request_timeout") or 0):
+        # a worker stuck on one request longer than this is killed and replaced
+        options["harakiri"] = int(api["request_timeout"])
     if svc["uwsgi_http_socket"]:
         options.update(host.get("uwsgi_http_tunables") or {})
     options.update(host.get("uwsgi_options") or {})
@@ -235,6 +238,9 @@ def gunicorn_settings(svc, api, host):
     entrypoint, the unix socket, its mode, the process name, SCRIPT_NAME = the prefix)."""
     settings = dict(GUNICORN_BASE, workers=int(svc["processes"]), threads=int(svc["threads"]),
                     worker_connections=int(svc["threads"]))
+    if "request_timeout" in api:
+        # gthread workers: a worker whose main loop stops answering this long is replaced
+        settings["timeout"] = int(api["request_timeout"])
     settings.update(host.get("gunicorn_options") or {})
     settings.update({"wsgi_app": api["entrypoint"], "bind": ["unix:%s" % gunicorn_socket_path(api)],
                      "umask": 0o117, "proc_name": api["name"], "raw_env": ["SCRIPT_NAME=%s" % api["prefix"]]})
@@ -262,6 +268,17 @@ def gunicorn_conf_text(svc, api, host):
     return "".join(lines)
 
 
+def sandbox_lines(svc):
+    """The sandbox of an API's unit: no privilege gained through setuid binaries or file
+    capabilities, the whole file system read-only but for what the service writes (its
+    /var/lib and /var/log directories, and its runtime directory, which systemd makes
+    writable), a /tmp of its own, no home directories."""
+    return ["# sandbox: read-only system but for what %s writes (docs/security.md)\n" % svc["name"],
+            "NoNewPrivileges=true\n", "ProtectSystem=strict\n",
+            "ReadWritePaths=%s %s\n" % (svc["lib_dir"], svc["log_dir"]),
+            "PrivateTmp=true\n", "ProtectHome=true\n"]
+
+
 def unit_text(svc, api, host):
     """The systemd unit of one API (uwsgi mode: uWSGI; gunicorn mode: gunicorn; eventlet
     mode: the standalone server)."""
@@ -271,7 +288,7 @@ def unit_text(svc, api, host):
              "Description=OpenStack %s (%s: %s)\n" % (api["name"], svc["mode"], what),
              "After=network-online.target\n", "Wants=network-online.target\n", "\n", "[Service]\n",
              "Type=notify\n" if uwsgi or gunicorn else "Type=simple\n",
-             "User=%s\n" % svc["user"], "Group=%s\n" % svc["group"]]
+             "User=%s\n" % svc["user"], "Group=%s\n" % svc["group"]] + sandbox_lines(svc)
     if uwsgi or gunicorn:
         lines += ["# Lets %s hand its socket to Apache's group without running as root.\n"
                   % ("uWSGI" if uwsgi else "gunicorn"),
@@ -349,17 +366,23 @@ def apache_service_text(svc):
         elif svc["mode"] == "uwsgi":
             lines.append("ProxyPass \"%s\" \"unix:%s|uwsgi://%s/\" retry=0 acquire=1\n" % (prefix, socket_path(api), name))
         elif svc["mode"] == "mod_wsgi":
+            timeout = int(api.get("request_timeout") or 0)
             lines += [
-                "WSGIDaemonProcess %s processes=%s threads=%s user=%s group=%s display-name=%%{GROUP} python-home=%s\n"
-                % (name, svc["processes"], svc["threads"], svc["user"], svc["group"], svc["venv"]),
+                "WSGIDaemonProcess %s processes=%s threads=%s user=%s group=%s display-name=%%{GROUP} python-home=%s%s\n"
+                % (name, svc["processes"], svc["threads"], svc["user"], svc["group"], svc["venv"],
+                   " request-timeout=%s" % timeout if timeout else ""),
                 "WSGIScriptAlias \"%s\" \"%s/wsgi/%s.wsgi\" process-group=%s application-group=%%{GLOBAL}\n"
                 % (prefix, svc["venv"], name, name),
                 "<Location \"%s\">\n" % prefix, "    WSGIProcessGroup %s\n" % name,
                 "    WSGIApplicationGroup %{GLOBAL}\n", "    WSGIPassAuthorization On\n", "</Location>\n"]
         else:
-            backend = "http://%s" % hostport(svc["connect_address"], api["port"])
+            backend = "http://%s" % hostport(svc["standalone_address"], api["port"])
             lines += ["ProxyPass \"%s\" \"%s\" retry=0\n" % (prefix, backend),
                       "ProxyPassReverse \"%s\" \"%s\"\n" % (prefix, backend)]
+        if "request_body_limit" in api:
+            # Apache's own default since 2.4.54 is 1 GiB (413 above it); 0: the service enforces its own
+            lines += ["<Location \"%s\">\n" % prefix, "    LimitRequestBody %s\n" % api["request_body_limit"],
+                      "</Location>\n"]
     if svc["mode"] == "mod_wsgi":
         lines += ["\n", "<Directory \"%s/wsgi\">\n" % svc["venv"], "    Require all granted\n", "</Directory>\n"]
     return "".join(lines)

@@ -55,3 +55,25 @@ def test_apache_names_no_version_and_refuses_trace(scenario, api, deployed_api):
 
 def test_no_server_status(scenario, api, api_host):
     assert api.get(f"{scenario.node_url(api_host)}/server-status").status == 404
+
+
+def test_api_units_are_sandboxed(scenario, nodes, api_host):
+    """Each API's unit (uwsgi, gunicorn, eventlet) runs with the sandbox files.py gives it,
+    and still serves (the health checks and every other test)."""
+    units = [item.api for item in scenario.deployed_apis() if item.host == api_host and item.mode != "mod_wsgi"]
+    for unit in units:
+        shown = nodes[api_host].check_output(
+            "systemctl show -p NoNewPrivileges -p ProtectSystem -p PrivateTmp -p ProtectHome -p ActiveState %s", unit)
+        assert sorted(shown.split()) == ["ActiveState=active", "NoNewPrivileges=yes", "PrivateTmp=yes",
+                                         "ProtectHome=yes", "ProtectSystem=strict"], unit
+
+
+# the node's own listeners (ss shows the processes of this container only: the host network
+# is shared with the other scenarios) of the backing services and the API servers
+LISTENERS = re.compile(r'users:\(\("(memcached|mariadbd|mysqld|beam\.smp|epmd|cinder-api|uwsgi|gunicorn)"')
+
+
+def test_backing_services_and_api_servers_listen_on_loopback_only(nodes, api_host):
+    lines = [line for line in nodes[api_host].check_output("ss -Hltnp").splitlines() if LISTENERS.search(line)]
+    local = [line.split()[3].rsplit(":", 1)[0].strip("[]") for line in lines]
+    assert [address for address in local if not (address.startswith("127.") or address == "::1")] == [], lines

@@ -8,6 +8,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osapi.wsgi.plugins.filter import cloud
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 CATALOG = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["osapi_wsgi_catalog"]
@@ -18,6 +19,8 @@ SETTINGS = {
     "service_password": "pw",
     "memcached_servers": ["10.0.0.5:11211"],
     "memcache_secret_key": "k",
+    # every catalog secret (tests/unit/plugins/test_secrets.py)
+    "secrets": {name: "s-" + name for name in secrets.catalog_formats(CATALOG)},
 }
 
 
@@ -103,10 +106,11 @@ def test_every_service_with_a_transport_url_in_its_role_uses_the_message_bus():
     assert "keystone" not in with_url and "nova" in with_url
 
 
-def test_transport_url_per_service_user_in_the_shared_vhost():
-    settings = {"catalog": CATALOG, "host": "10.0.0.5", "port": 5672, "vhost": "openstack"}
-    assert cloud.transport_url("nova", "p@ss", settings) == "rabbit://nova:p%40ss@10.0.0.5:5672/openstack"
-    assert cloud.transport_url("cinder", "x", dict(settings, host="fd00::5")) == "rabbit://cinder:x@[fd00::5]:5672/openstack"
+def test_transport_url_per_service_user_in_its_own_vhost():
+    settings = {"catalog": CATALOG, "host": "10.0.0.5", "port": 5672}
+    assert cloud.transport_url("nova", "p@ss", settings) == "rabbit://nova:p%40ss@10.0.0.5:5672/nova"
+    assert cloud.transport_url("cinder", "x", dict(settings, host="fd00::5")) == "rabbit://cinder:x@[fd00::5]:5672/cinder"
+    assert cloud.transport_url("nova", "x", settings, "notifications") == "rabbit://nova:x@10.0.0.5:5672/notifications"
     with pytest.raises(AnsibleFilterError, match="nova_messaging_password"):
         cloud.transport_url("nova", "", settings)
     with pytest.raises(AnsibleFilterError, match="osapi_wsgi_rabbitmq_host"):
@@ -117,18 +121,39 @@ def test_rabbitmq_definitions_hash_the_passwords_the_way_rabbitmq_checks_them():
     import base64
     import hashlib
     import json
-    out = json.loads(cloud.rabbitmq_definitions({"nova": "s3cret", "freezer_api": "x"}, CATALOG, "openstack"))
+    out = json.loads(cloud.rabbitmq_definitions({"nova": "s3cret", "freezer_api": "x"}, CATALOG))
     assert [u["name"] for u in out["users"]] == ["freezer", "nova"]
-    assert out["vhosts"] == [{"name": "openstack"}]
-    assert {p["user"] for p in out["permissions"]} == {"freezer", "nova"}
+    # each user on its own virtual host only: no service reads or injects another's RPC
+    assert out["vhosts"] == [{"name": "freezer"}, {"name": "nova"}]
+    assert [(p["user"], p["vhost"]) for p in out["permissions"]] == [("freezer", "freezer"), ("nova", "nova")]
     raw = base64.b64decode(out["users"][1]["password_hash"])
     salt, digest = raw[:4], raw[4:]
     assert digest == hashlib.sha256(salt + b"s3cret").digest()
     assert "s3cret" not in json.dumps(out)
     # the same password gives the same file: nothing to import on a re-run
-    assert cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG, "v") == cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG, "v")
+    assert cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG) == cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG)
     with pytest.raises(AnsibleFilterError, match="nova_messaging_password"):
-        cloud.rabbitmq_definitions({"nova": ""}, CATALOG, "v")
+        cloud.rabbitmq_definitions({"nova": ""}, CATALOG)
+
+
+def test_notifications_only_between_a_deployed_sender_and_reader():
+    import json
+    deployed = ["nova", "neutron", "designate", "glance"]
+    mq = {"catalog": CATALOG, "host": "10.0.0.5", "port": 5672, "notifications_vhost": "notifications",
+          "services": deployed}
+    assert cloud.notifications_layer("nova", "x", mq) == {"oslo_messaging_notifications": {
+        "transport_url": "rabbit://nova:x@10.0.0.5:5672/notifications", "driver": "messagingv2"}}
+    # designate-sink reads nova's and neutron's: designate sends none of its own
+    assert cloud.notifications_layer("designate", "x", mq) == {"oslo_messaging_notifications": {
+        "transport_url": "rabbit://designate:x@10.0.0.5:5672/notifications"}}
+    assert cloud.notifications_layer("glance", "x", mq) == {}
+    # nobody reads nova's without designate or watcher
+    assert cloud.notifications_layer("nova", "x", dict(mq, services=["nova", "neutron"])) == {}
+    out = json.loads(cloud.rabbitmq_definitions({"nova": "a", "designate": "b", "heat": "c"}, CATALOG))
+    assert {"name": "notifications"} in out["vhosts"]
+    assert sorted((p["user"], p["vhost"]) for p in out["permissions"]) == [
+        ("designate", "designate"), ("designate", "notifications"), ("heat", "heat"), ("nova", "notifications"),
+        ("nova", "nova")]
 
 
 def test_erlang_ip():

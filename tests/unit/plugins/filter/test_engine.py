@@ -185,3 +185,25 @@ def test_haproxy_node_servers_from_show_stat():
              {"item": "lb2", "stdout_lines": [line.replace("keystone-api", "other-api")]}]
     servers = engine.haproxy_node_servers(stats, ["keystone-api"], "api1", {"lb1": {}, "lb2": {"haproxy_admin_socket": "/s"}})
     assert servers == [{"lb": "lb1", "backend": "keystone-api", "socket": "/run/haproxy/admin.sock"}]
+
+
+def test_nova_metadata_stays_off_the_public_haproxy_frontend():
+    groups = {"nova": ["api1"], "keystone": ["api1"]}
+    hostvars = {"api1": {"osapi_wsgi_listen_address": "10.0.0.11"}}
+    backends = engine.haproxy_backends(CATALOG, ["keystone", "nova"], groups, hostvars)
+    public = engine.haproxy_frontends(backends, "192.0.2.5")
+    assert [name for name, address, apis in public] == ["osapi"]
+    assert [be["name"] for be in public[0][2]] == ["keystone-api", "nova-api"]
+    both = engine.haproxy_frontends(backends, "192.0.2.5", "10.0.0.5")
+    assert both[1][:2] == ["osapi_internal", "10.0.0.5"]
+    assert [be["name"] for be in both[1][2]] == ["keystone-api", "nova-api", "nova-metadata"]
+
+
+def test_eventlet_servers_listen_on_loopback_behind_apache():
+    svc = engine.resolve_service(CATALOG["cinder"], "cinder", {"wsgi_mode": "eventlet", "wsgi_processes": 2},
+                                 "/opt/openstack", "192.0.2.10")
+    assert svc["config"]["DEFAULT"]["osapi_volume_listen"] == "127.0.0.1"
+    assert svc["standalone_address"] == "127.0.0.1" and svc["connect_address"] == "192.0.2.10"
+    svc = engine.resolve_service(CATALOG["cinder"], "cinder", {"wsgi_mode": "eventlet", "wsgi_processes": 2},
+                                 "/opt/openstack", "127.0.0.13")
+    assert svc["config"]["DEFAULT"]["osapi_volume_listen"] == "127.0.0.13"

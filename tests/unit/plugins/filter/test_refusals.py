@@ -15,6 +15,7 @@ import yaml
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 CASES = yaml.safe_load((pathlib.Path(__file__).with_name("refusals.yml")).read_text())
@@ -25,8 +26,10 @@ RECORDS = REPO / ".cache" / "faults" / "unit.json"
 
 
 def shared(overrides=None):
-    """osapi_wsgi_* settings: the role defaults (processes as on a 2-vCPU host) and overrides."""
-    values = dict(SHARED_DEFAULTS, osapi_wsgi_processes=2, **(overrides or {}))
+    """osapi_wsgi_* settings: the role defaults (processes as on a 2-vCPU host; the public
+    address, a template there, as the connect address) and overrides."""
+    values = dict(SHARED_DEFAULTS, osapi_wsgi_processes=2, osapi_wsgi_public_address="")
+    values.update(overrides or {})
     return {key[len("osapi_wsgi_"):]: value for key, value in values.items()}
 
 
@@ -68,6 +71,11 @@ def errors_of(case):
         recorded = (case.get("registry") or {}).get(name)
         return engine.check_service(svc, others, given.get("osapi_wsgi_http_port", SHARED_DEFAULTS["osapi_wsgi_http_port"]),
                                     recorded=recorded, packages=case.get("packages"))
+    if case["check"] == "secret":
+        formats = secrets.catalog_formats(CATALOG)
+        return [message for name, value in given.items()
+                for message in (secrets.check_value(name, value, *formats[name]) if name in formats
+                                else secrets.check_password(name, value))]
     settings = dict(HAPROXY_DEFAULTS, **given)
     settings = {key[len("haproxy_"):]: value for key, value in settings.items()}
     groups = case.get("groups", {"keystone": ["api1", "api2"]})
@@ -121,3 +129,22 @@ def test_the_defaults_are_accepted():
 @pytest.mark.parametrize("address", ["127.0.0.1", "0.0.0.0", "::", "::1", "2001:db8::10", "192.0.2.10"])
 def test_addresses_that_are_accepted(address):
     assert engine.check_shared(shared({"osapi_wsgi_listen_address": address, "osapi_wsgi_connect_address": address})) == []
+
+
+@pytest.mark.parametrize("backends,listen,public,allowed", [
+    ("10.0.0.5", "192.0.2.10", "192.0.2.10", False),  # a management address
+    ("127.0.0.11", "127.0.0.11", "127.0.0.11", False),  # a test node's own loopback address
+    ("192.0.2.10", "192.0.2.10", "", True),  # said explicitly
+    ("", "192.0.2.10", "192.0.2.10", False),  # loopback
+])
+def test_backends_addresses_that_are_accepted(backends, listen, public, allowed):
+    assert engine.check_shared(shared({"osapi_wsgi_backends_address": backends, "osapi_wsgi_listen_address": listen,
+                                       "osapi_wsgi_public_address": public,
+                                       "osapi_wsgi_backends_on_api_address": allowed})) == []
+
+
+@pytest.mark.parametrize("connect,ipv6,expected", [
+    ("127.0.0.13", True, "127.0.0.13"), ("192.0.2.10", True, "127.0.0.1"), ("::1", True, "::1"),
+    ("::1", False, "127.0.0.1"), ("", True, "127.0.0.1"), ("2001:db8::5", True, "127.0.0.1")])
+def test_loopback_address(connect, ipv6, expected):
+    assert engine.loopback_address(connect, ipv6) == expected

@@ -335,3 +335,33 @@ def test_uwsgi_units_reload_by_chain_through_the_master_fifo():
     assert "master-fifo = /run/keystone-api/master.fifo\n" in ini and "lazy-apps = true\n" in ini
     script = by_path[files.CHAIN_RELOAD_PATH]
     assert script["mode"] == "0755" and script["content"].startswith("#!/bin/sh\n")
+
+
+@pytest.mark.parametrize("mode", ["uwsgi", "gunicorn", "eventlet"])
+def test_units_are_sandboxed(mode):
+    name = "cinder" if mode == "eventlet" else "keystone"
+    svc = service(name, mode)
+    unit = by_path(files.service_files(svc, host())["serve"])["/etc/systemd/system/%s-api.service" % name]["content"]
+    for line in ("NoNewPrivileges=true\n", "ProtectSystem=strict\n", "PrivateTmp=true\n", "ProtectHome=true\n",
+                 "ReadWritePaths=/var/lib/%s /var/log/%s\n" % (name, name)):
+        assert line in unit, (mode, line)
+
+
+def test_request_body_limits_and_timeouts_per_mode():
+    # glance: its own image_size_cap (1 TiB, above Apache's largest value: none in Apache) and an hour
+    glance = service("glance", "uwsgi", uwsgi_http_socket=True)
+    routes = by_path(files.service_files(glance, host())["serve"])["/etc/apache2/osapi-wsgi/glance.conf"]["content"]
+    assert '<Location "/image">\n    LimitRequestBody 0\n</Location>\n' in routes
+    assert "harakiri = 3600\n" in files.ini_text({"uwsgi": files.uwsgi_options(glance, glance["apis"][0], host())})
+    capped = service("glance", "mod_wsgi", config={"DEFAULT": {"image_size_cap": 1073741824}})
+    routes = by_path(files.service_files(capped, host())["serve"])["/etc/apache2/osapi-wsgi/glance.conf"]["content"]
+    assert "LimitRequestBody 1073741824\n" in routes and " request-timeout=3600\n" in routes
+    # the shared defaults elsewhere, <service>_request_timeout over them
+    placement = service("placement", "gunicorn", request_timeout=30)
+    serve = by_path(files.service_files(placement, host())["serve"])
+    assert "LimitRequestBody 104857600\n" in serve["/etc/apache2/osapi-wsgi/placement.conf"]["content"]
+    assert files.gunicorn_settings(placement, placement["apis"][0], host())["timeout"] == 30
+    keystone = service("keystone", "uwsgi")
+    assert files.uwsgi_options(keystone, keystone["apis"][0], host())["harakiri"] == 300
+    no_limit = service("keystone", "uwsgi", request_timeout=0, default_request_timeout=300)
+    assert "harakiri" not in files.uwsgi_options(no_limit, no_limit["apis"][0], host())

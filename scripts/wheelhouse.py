@@ -78,8 +78,9 @@ def scenario_releases_services(catalog):
     return out
 
 
-def stamp_of(wheelhouse, series, release=DEFAULT_RELEASE):
-    return wheelhouse / f".stamp-{release}-{series}"
+def stamp_of(wheelhouse, group, release=DEFAULT_RELEASE):
+    """group: the constraints file's name (its series and digest)."""
+    return wheelhouse / f".stamp-{release}-{group}"
 
 
 def is_fresh(wheelhouse, series, reqs, max_age, release=DEFAULT_RELEASE):
@@ -104,17 +105,16 @@ def start_builder(wheelhouse, release):
                     "--upgrade", "pip", "setuptools", "wheel"], capture_output=True, check=True)
 
 
-def refresh(series, reqs, wheelhouse, release=DEFAULT_RELEASE):
-    """One `pip wheel` of every requirement of the series, with its constraints."""
-    stamp = stamp_of(wheelhouse, series, release)
-    constraints = osapi_series.pip_constraints(series)
+def refresh(constraints, reqs, wheelhouse, release=DEFAULT_RELEASE):
+    """One `pip wheel` of every requirement of the services that share these constraints."""
+    stamp = stamp_of(wheelhouse, constraints["file"], release)
     (wheelhouse / constraints["file"]).write_text(constraints["text"])
     start = time.monotonic()
     cmd = ["podman", "exec", BUILDER % release, "/tmp/pip/bin/pip", "wheel", "-q", "--disable-pip-version-check",
            "--wheel-dir", "/wheelhouse", "--find-links", "/wheelhouse", "--constraint",
            "/wheelhouse/" + constraints["file"], *reqs]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    label = f"{series} on {release}"
+    label = f"{constraints['file']} ({len(reqs)} requirements) on {release}"
     if proc.returncode != 0:
         return label, "FAILED: " + (proc.stderr.strip().splitlines() or ["?"])[-1], time.monotonic() - start
     stamp.write_text(" ".join(reqs + ["constraints:" + constraints["digest"]]) + "\n")
@@ -145,17 +145,23 @@ def main():
     for release, names in scenario_releases_services(catalog).items():
         services[release] = [name for name in names if name in services[DEFAULT_RELEASE]]
     for release, names in services.items():
-        wanted = {series: sorted(set(req for name in names for req in requirements(name, catalog[name], series)))
-                  for series in args.series}
-        stamps = {series: reqs + ["constraints:" + osapi_series.pip_constraints(series)["digest"]]
-                  for series, reqs in wanted.items()}
-        stale = [series for series in wanted if not is_fresh(wheelhouse, series, stamps[series], args.max_age, release)]
+        # one resolution per series, and one more for the services whose constraints carry an
+        # exception of their own (plugins/plugin_utils/series.py CONSTRAINT_EXCEPTIONS)
+        groups = {}
+        for series in args.series:
+            for name in names:
+                constraints = osapi_series.pip_constraints(series, "", name)
+                group = groups.setdefault(constraints["file"], {"constraints": constraints, "reqs": set()})
+                group["reqs"].update(requirements(name, catalog[name], series))
+        wanted = {key: sorted(group["reqs"]) for key, group in groups.items()}
+        stamps = {key: reqs + ["constraints:" + groups[key]["constraints"]["digest"]] for key, reqs in wanted.items()}
+        stale = [key for key in wanted if not is_fresh(wheelhouse, key, stamps[key], args.max_age, release)]
         if not names or not stale:
             continue
         try:
             start_builder(wheelhouse, release)
-            with concurrent.futures.ThreadPoolExecutor(max_workers=len(stale)) as pool:
-                jobs = [pool.submit(refresh, series, wanted[series], wheelhouse, release) for series in stale]
+            with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(stale), 3)) as pool:
+                jobs = [pool.submit(refresh, groups[key]["constraints"], wanted[key], wheelhouse, release) for key in stale]
                 for job in concurrent.futures.as_completed(jobs):
                     label, state, seconds = job.result()
                     failed += state.startswith("FAILED")

@@ -31,13 +31,21 @@ CODENAMES = {"2025.1": "epoxy", "2025.2": "flamingo", "2026.1": "gazpacho"}
 DEBIAN_PYTHON = {"12": "3.11", "13": "3.13"}
 SERIES_DEBIAN = {"2025.1": ("12", "13"), "2025.2": ("12", "13"), "2026.1": ("12", "13")}
 
-# Packages the collection installs outside or above a series' upper-constraints, by their
-# normalized name: {name: {"requirement": what pip installs instead of the constraint,
-# "series": the series it applies to, "why": the reason}}. Prefer the constraints: an entry
-# belongs here only when a test shows that the constrained version does not work.
+# Packages the collection installs outside or above (or below) a series' upper-constraints,
+# by their normalized name: {name: {"requirement": what pip installs instead of the
+# constraint, "series": the series it applies to, "services": the only services whose venvs
+# it applies to (absent: every service's), "why": the reason}}. Prefer the constraints: an
+# entry belongs here only when a test shows that the constrained version does not work.
 # tests/unit/plugins/filter/test_series.py checks every entry (a reason, a real change) and
 # that every package the collection installs is constrained or listed here.
-CONSTRAINT_EXCEPTIONS = {}
+CONSTRAINT_EXCEPTIONS = {
+    "oslo-db": {
+        "requirement": "oslo.db===17.4.0", "series": ["2026.1"], "services": ["zun"],
+        "why": "zun 17.0.0, 2026.1's release, still calls oslo_db.sqlalchemy.session.enginefacade, which oslo.db"
+               " 18.0.0 (2026.1's constraint) no longer has: zun-db-manage upgrade fails (catalog scenario);"
+               " 17.4.0 is 2025.2's constraint and has it",
+    },
+}
 
 CONSTRAINTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                                "roles", "osapi_wsgi", "files", "upper-constraints")
@@ -137,18 +145,20 @@ def constraint_lines(text):
     return out
 
 
-def exceptions_for(series):
-    """The CONSTRAINT_EXCEPTIONS that apply to a series: {name: requirement}."""
+def exceptions_for(series, service=None):
+    """The CONSTRAINT_EXCEPTIONS that apply to a series (and a service's venv): {name: requirement}."""
     return {name: item["requirement"] for name, item in sorted(CONSTRAINT_EXCEPTIONS.items())
-            if str(series) in item.get("series", SUPPORTED)}
+            if str(series) in item.get("series", SUPPORTED)
+            and ("services" not in item or service in item["services"])}
 
 
-def constraints_text(series):
-    """The constraints pip gets for a series: the vendored file, each excepted package's
-    lines replaced by the collection's requirement (with its reason as a comment)."""
+def constraints_text(series, service=None):
+    """The constraints pip gets for a series (in a service's venv): the vendored file, each
+    excepted package's lines replaced by the collection's requirement (with its reason as a
+    comment)."""
     with open(constraints_file(series), encoding="utf-8") as handle:
         text = handle.read()
-    excepted = exceptions_for(series)
+    excepted = exceptions_for(series, service)
     lines = [line for line in text.splitlines() if requirement_name(line) not in excepted
              or line.lstrip().startswith("#") or not line.strip()]
     for name, requirement in excepted.items():
@@ -157,18 +167,19 @@ def constraints_text(series):
     return "\n".join(lines) + "\n"
 
 
-def pip_constraints(series, custom=""):
+def pip_constraints(series, custom="", service=None):
     """What the engine hands pip as --constraint: {file (the host path's base name, or the
     operator's path or URL), text (what the engine writes there; None for the operator's own),
     digest (12 hex digits: part of the install key, so that other constraints build another
-    venv)}. custom: osapi_wsgi_pip_constraints (empty: the series' vendored file)."""
+    venv)}. custom: osapi_wsgi_pip_constraints (empty: the series' vendored file, with the
+    exceptions that apply to the service)."""
     custom = str(custom or "").strip()
     if custom:
         return {"file": custom, "text": None, "digest": hashlib.sha1(custom.encode("utf-8")).hexdigest()[:12],
                 "series": str(series)}
     if str(series) not in SUPPORTED:
         return {"file": "", "text": None, "digest": "", "series": str(series)}
-    text = constraints_text(series)
+    text = constraints_text(series, service)
     digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
     return {"file": "upper-constraints-%s-%s.txt" % (series, digest), "text": text, "digest": digest,
             "series": str(series)}

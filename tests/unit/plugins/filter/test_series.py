@@ -91,6 +91,16 @@ def test_every_exception_says_why_and_changes_something():
             assert vendored.get(package) != [item["requirement"]], (package, name, "no change")
 
 
+def test_an_exception_of_some_services_applies_to_their_venvs_only():
+    for item in series.CONSTRAINT_EXCEPTIONS.values():
+        assert set(item.get("services", [])) <= set(CATALOG)
+    zun = series.constraint_lines(series.constraints_text("2026.1", "zun"))
+    assert zun["oslo-db"] == ["oslo.db===17.4.0"]
+    assert series.constraint_lines(series.constraints_text("2026.1", "keystone"))["oslo-db"] == ["oslo.db===18.0.0"]
+    assert series.pip_constraints("2026.1", "", "zun")["file"] != series.pip_constraints("2026.1", "", "keystone")["file"]
+    assert series.pip_constraints("2026.1", "", "keystone") == series.pip_constraints("2026.1", "", "nova")
+
+
 def test_the_exceptions_replace_the_constraint_lines(monkeypatch):
     monkeypatch.setitem(series.CONSTRAINT_EXCEPTIONS, "gunicorn",
                         {"requirement": "gunicorn==27.0.1", "series": ["2026.1"], "why": "a test of the mechanism"})

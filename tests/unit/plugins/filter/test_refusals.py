@@ -64,6 +64,10 @@ def errors_of(case):
                    for svc_name, settings in (case.get("planned") or {}).items()}
         others = engine.host_apis(CATALOG, name, case.get("registry") or {}, planned)
         return engine.check_service(svc, others, given.get("osapi_wsgi_http_port", SHARED_DEFAULTS["osapi_wsgi_http_port"]))
+    if case["check"] == "key_rotation":
+        overrides = given.get("keystone_config_overrides") or {}
+        return engine.key_rotation(given.get("keystone_key_rotation_interval", 86400), overrides.get("token"),
+                                   overrides.get("fernet_tokens"))["errors"]
     settings = dict(HAPROXY_DEFAULTS, **given)
     settings = {key[len("haproxy_"):]: value for key, value in settings.items()}
     groups = case.get("groups", {"keystone": ["api1", "api2"]})

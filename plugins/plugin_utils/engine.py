@@ -516,8 +516,8 @@ def key_rotation(interval, token=None, fernet_tokens=None):
             "(86400: daily), or 0 for no rotation." % (interval,)]}
     interval = int(interval)
     try:
-        lifetime = int(token.get("expiration", TOKEN_EXPIRATION)) + int(token.get("allow_expired_window",
-                                                                               ALLOW_EXPIRED_WINDOW))
+        lifetime = (int(token.get("expiration", TOKEN_EXPIRATION))
+                    + int(token.get("allow_expired_window", ALLOW_EXPIRED_WINDOW)))
     except (TypeError, ValueError):
         return {"max_active_keys": None, "errors": [
             "keystone_config_overrides: [token] expiration and allow_expired_window must be whole seconds."]}

@@ -34,6 +34,7 @@ class FilterModule(object):
             "haproxy_frontends": engine.haproxy_frontends,
             "haproxy_node_servers": engine.haproxy_node_servers,
             "check_haproxy": engine.check_haproxy,
+            "key_rotation": engine.key_rotation,
             "service_files": files.service_files,
             "command_plan": files.command_plan,
             "commands_due": files.commands_due,

@@ -16,6 +16,10 @@ description:
     with its domain admin (for example heat's stack user domain).
   - Creates what is missing and corrects endpoint URLs; never deletes anything. A second
     run with the same options changes nothing.
+  - A user that exists (the service user, a domain admin) is authenticated with the configured
+    password; when keystone answers 401 the password is set to the configured one as the admin
+    (a password changed in the inventory reaches keystone). The password is never in the
+    output or on a command line.
   - Waits up to O(wait) seconds for keystone to answer, then fails with a message naming
     O(unreachable_hint).
   - Runs where openstacksdk is installed (usually the controller, with C(delegate_to)).
@@ -103,7 +107,9 @@ options:
         type: str
         required: true
       password:
-        description: Password, set when the user is created and never changed afterwards.
+        description:
+          - Password, set when the user is created, and set again whenever it does not
+            authenticate (keystone answers 401 to it).
         type: str
         required: true
       roles:
@@ -129,7 +135,9 @@ options:
         description: A user of that domain with role admin on it (password from O(domain_admin_passwords)).
         type: str
   domain_admin_passwords:
-    description: Password of each domain admin of O(domains), by name (set on creation only).
+    description:
+      - Password of each domain admin of O(domains), by name (set on creation, and again
+        whenever it does not authenticate).
     type: dict
     default: {}
 attributes:
@@ -181,17 +189,24 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 try:
     import openstack
     from openstack import exceptions as sdk_exceptions
+    from keystoneauth1 import exceptions as ks_exceptions
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import generic as ks_identity
     SDK_ERROR = None
 except ImportError:  # pragma: no cover - reported by the module
     SDK_ERROR = traceback.format_exc()
 
 
 class Registrar(object):
-    """Creates what is missing; records each change in self.changes."""
+    """Creates what is missing; records each change in self.changes.
 
-    def __init__(self, conn, check_mode):
+    authenticates(name, password, domain_id): whether keystone accepts that password of
+    the user (False on 401); a user whose configured password it refuses gets it set."""
+
+    def __init__(self, conn, check_mode, authenticates):
         self.identity = conn.identity
         self.check_mode = check_mode
+        self.authenticates = authenticates
         self.changes = []
 
     def note(self, text):
@@ -241,8 +256,14 @@ class Registrar(object):
         attrs = {"name": name, "password": password, "domain_id": domain_id, "is_enabled": True}
         if default_project is not None:
             attrs["default_project_id"] = default_project.id
-        return self.ensure(self.identity.find_user(name, domain_id=domain_id), "user %s" % name,
-                           lambda: self.identity.create_user(**attrs))
+        found = self.identity.find_user(name, domain_id=domain_id)
+        if found and not self.authenticates(name, password, domain_id):
+            # the inventory's password changed (or keystone's was reset): keystone takes the
+            # configured one, so the service's [keystone_authtoken] authenticates again
+            self.note("user %s: password set (the configured one did not authenticate)" % name)
+            if not self.check_mode:
+                self.identity.update_user(found, password=password)
+        return self.ensure(found, "user %s" % name, lambda: self.identity.create_user(**attrs))
 
     def project_role(self, project, user, role, label):
         if None in (project, user, role) or not self.identity.validate_user_has_project_role(project, user, role):
@@ -285,6 +306,21 @@ def connect(module):
             time.sleep(2)
 
 
+def authenticator(params):
+    """authenticates(name, password, domain_id) against the admin's keystone: an unscoped
+    token for the user; False when keystone answers 401, any other failure raised."""
+    def authenticates(name, password, domain_id):
+        auth = ks_identity.Password(auth_url=params["auth"]["auth_url"], username=name, password=password,
+                                    user_domain_id=domain_id)
+        session = ks_session.Session(auth=auth, verify=params["ca_cert"] or True)
+        try:
+            session.get_token()
+        except ks_exceptions.Unauthorized:
+            return False
+        return True
+    return authenticates
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -320,7 +356,7 @@ def main():
         module.fail_json(msg=missing_required_lib("openstacksdk"), exception=SDK_ERROR)
     params = module.params
     conn = connect(module)
-    reg = Registrar(conn, module.check_mode)
+    reg = Registrar(conn, module.check_mode, authenticator(params))
     try:
         user = params["user"]
         role_names = list(params["roles"]) + (list(user["roles"]) if user else [])
@@ -349,7 +385,7 @@ def main():
                 module.fail_json(msg="no password for %s, the admin of domain %s: set %s_password" % (
                     spec["admin"], spec["name"], spec["admin"]))
             reg.domain(spec, roles.get("admin"), password)
-    except sdk_exceptions.SDKException as error:
+    except (sdk_exceptions.SDKException, ks_exceptions.ClientException) as error:
         module.fail_json(msg="keystone refused a registration step: %s" % error, changes=reg.changes)
     module.exit_json(changed=bool(reg.changes), changes=reg.changes)
 

@@ -113,6 +113,19 @@ def ok_status(api):
     return list(OK_STATUS) + ([401] if api.get("token_required") else [])
 
 
+def validates_tokens(config):
+    """Whether a service with this config validates keystone tokens: not when a section sets
+    auth_strategy to noauth (cinder, placement, ...) or paste_deploy's flavor leaves out
+    keystone (glance)."""
+    for name, section in _dict(config).items():
+        section = _dict(section)
+        if str(section.get("auth_strategy", "keystone")).startswith("noauth"):
+            return False
+        if name == "paste_deploy" and "flavor" in section and "keystone" not in str(section["flavor"] or ""):
+            return False
+    return True
+
+
 def _mapping_of_mappings(value):
     return isinstance(value, dict) and all(isinstance(section, dict) for section in value.values())
 
@@ -142,6 +155,7 @@ def apis(entry, url_prefixes=None, entrypoints=None):
         api["prefix"] = prefixes.get(api["name"], api["prefix"])
         api["entrypoint"] = points.get(api["name"], api["entrypoint"])
         api["ok_status"] = ok_status(api)
+        api["auth_check"] = api.get("auth_check")
         out.append(api)
     return out
 
@@ -219,6 +233,12 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
     series = osapi_series.DEFAULT if series is None else str(series)
     version, release_errors = osapi_series.release_for(entry, name, series, values["version"],
                                                        name in (outside_series or ()))
+    config = merge({"DEFAULT": {"log_file": "/var/log/%s/%s.log" % (project, project)}},
+                   _dict(cloud_config), _dict(values["config"]), _dict(config_overrides),
+                   _dict(values["config_overrides"]), standalone)
+    if not validates_tokens(config):
+        # no token to validate: the health check's authenticated call proves nothing
+        service_apis = [dict(api, auth_check=None) for api in service_apis]
     svc = dict(entry)
     svc.update({
         "name": name, "user": project, "group": project,
@@ -235,10 +255,10 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "commands": [cmd for cmd in values["commands"] if cmd.get("name") not in (values["skip_commands"] or [])],
         "primary": values["primary_host"] or inventory_hostname,
         "primary_dirs": values["primary_dirs"], "extra_config_files": values["extra_config_files"],
+        # taken by the copy of primary_dirs (primary_dirs.yml) and by keystone's key rotation
+        "primary_dirs_lock": "/run/lock/osapi-wsgi-%s-primary-dirs.lock" % name,
         "venv_files": values["venv_files"],
-        "config": merge({"DEFAULT": {"log_file": "/var/log/%s/%s.log" % (project, project)}},
-                        _dict(cloud_config), _dict(values["config"]), _dict(config_overrides),
-                        _dict(values["config_overrides"]), standalone),
+        "config": config,
         # kept to check the keys against the APIs
         "url_prefixes": values["url_prefixes"], "entrypoints": values["entrypoints"],
     })
@@ -600,3 +620,53 @@ def check_haproxy(catalog, settings, backends):
     if not settings.get("check_expect_status"):
         errors.append("haproxy_check_expect_status must list at least one HTTP status, e.g. [200, 300].")
     return errors
+
+
+# keystone's defaults for the token lifetimes the key count follows ([token] section)
+TOKEN_EXPIRATION = 3600
+ALLOW_EXPIRED_WINDOW = 172800
+# past this many keys every validation of an old token tries them all (read from disk each time)
+MOST_ACTIVE_KEYS = 100
+
+
+def key_rotation(interval, token=None, fernet_tokens=None):
+    """keystone's fernet key rotation (docs/security.md): {max_active_keys, errors}.
+
+    interval: keystone_key_rotation_interval, seconds between rotations (0: no rotation).
+    token: keystone.conf's [token] as configured (expiration, allow_expired_window);
+    fernet_tokens: [fernet_tokens] as configured (an operator's max_active_keys is checked).
+    A key must stay until every token it encrypted has expired, including the window in which
+    keystone still accepts an expired token: ceil((expiration + allow_expired_window) / interval)
+    rotations after it stopped being the primary, plus the staged and the primary key (keystone's
+    fernet FAQ: + 2), plus one: a node that has not yet received the last rotation still
+    encrypts with the primary before it."""
+    token, fernet_tokens = _dict(token), _dict(fernet_tokens)
+    if not (_WHOLE.match(str(interval)) or str(interval) == "0"):
+        return {"max_active_keys": None, "errors": [
+            "keystone_key_rotation_interval is %r: give the seconds between two key rotations as a whole number "
+            "(86400: daily), or 0 for no rotation." % (interval,)]}
+    interval = int(interval)
+    try:
+        lifetime = (int(token.get("expiration", TOKEN_EXPIRATION))
+                    + int(token.get("allow_expired_window", ALLOW_EXPIRED_WINDOW)))
+    except (TypeError, ValueError):
+        return {"max_active_keys": None, "errors": [
+            "keystone_config_overrides: [token] expiration and allow_expired_window must be whole seconds."]}
+    if interval == 0:
+        # keystone's own default
+        return {"max_active_keys": 3, "errors": []}
+    needed = -(-lifetime // interval) + 3
+    errors = []
+    if needed > MOST_ACTIVE_KEYS:
+        errors.append(
+            "keystone_key_rotation_interval %d s with tokens valid %d s (expiration + allow_expired_window) needs %d "
+            "fernet keys, more than %d: raise keystone_key_rotation_interval to at least %d, or shorten [token] "
+            "expiration / allow_expired_window." % (interval, lifetime, needed, MOST_ACTIVE_KEYS,
+                                                    -(-lifetime // (MOST_ACTIVE_KEYS - 3))))
+    given = fernet_tokens.get("max_active_keys")
+    if given not in (None, "") and (not _WHOLE.match(str(given)) or int(given) < needed):
+        errors.append(
+            "keystone_config_overrides sets [fernet_tokens] max_active_keys = %s, but rotating every %d s with tokens "
+            "valid %d s needs %d keys: a smaller number deletes keys of tokens still valid. Remove it (the role "
+            "computes it) or raise it to %d." % (given, interval, lifetime, needed, needed))
+    return {"max_active_keys": needed, "errors": errors}

@@ -42,3 +42,14 @@ def test_only_the_primary_ran_db_sync_and_bootstrap(nodes, api_host, primary):
         assert len(stamps) >= 2, stamps
     else:
         assert stamps == []
+
+
+def test_only_the_primary_rotates_and_it_knows_what_the_others_hold(nodes, api_host, primary):
+    timer = nodes[api_host].run("systemctl is-active keystone-key-rotation.timer").stdout.strip()
+    assert timer == ("active" if api_host == primary else "inactive")
+    if api_host != primary:
+        # the deploy's record of this node's keys, which the primary's next rotation waits for
+        record = nodes[primary].file("/var/lib/keystone/key-rotation/" + api_host)
+        assert (record.user, record.mode) == ("root", 0o600)
+        newest = max(int(name) for name in nodes[api_host].check_output("ls /etc/keystone/fernet-keys").split())
+        assert record.content_string.startswith("fernet=%d " % newest)

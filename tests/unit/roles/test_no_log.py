@@ -27,6 +27,10 @@ SHOWN = {
         "osapi.wsgi.keystone_registration's argument spec marks every password no_log",
     "Run the upgrade's steps | {{ __osapi_wsgi_svc.name }}":
         "osapi.wsgi.setup_commands's argument spec marks the commands' environment no_log; no password in an argv",
+    "Stop: the running APIs keep the previous configuration | {{ __osapi_wsgi_svc.name }}":
+        "the rollback's hint names variables (<service>_service_password among them), never a value",
+    "Record on the primary which keys this node holds (the next rotation waits for it)":
+        "writes key numbers only; it reads the key repositories' paths from the service's config",
 }
 
 

@@ -207,3 +207,37 @@ def test_eventlet_servers_listen_on_loopback_behind_apache():
     svc = engine.resolve_service(CATALOG["cinder"], "cinder", {"wsgi_mode": "eventlet", "wsgi_processes": 2},
                                  "/opt/openstack", "127.0.0.13")
     assert svc["config"]["DEFAULT"]["osapi_volume_listen"] == "127.0.0.13"
+
+
+@pytest.mark.parametrize("interval, token, keys", [
+    # keystone's defaults (1 h tokens, 2 days of allow_expired_window), daily: ceil(176400 / 86400) + 3
+    (86400, {}, 6),
+    # the multinode scenario's rotation phase: 120 s tokens, no window, every 20 s
+    (20, {"expiration": 120, "allow_expired_window": 0}, 9),
+    ("3600", {"allow_expired_window": 0}, 4),
+    # no rotation: keystone's own default
+    (0, {}, 3),
+])
+def test_max_active_keys_follows_the_token_lifetime_and_the_interval(interval, token, keys):
+    assert engine.key_rotation(interval, token) == {"max_active_keys": keys, "errors": []}
+
+
+def test_a_configured_max_active_keys_at_least_the_count_is_kept():
+    assert engine.key_rotation(86400, {}, {"max_active_keys": 10})["errors"] == []
+
+
+@pytest.mark.parametrize("config, validates", [
+    ({"DEFAULT": {"auth_strategy": "keystone"}}, True),
+    ({}, True),
+    ({"DEFAULT": {"auth_strategy": "noauth"}}, False),
+    ({"api": {"auth_strategy": "noauth2"}}, False),
+    ({"paste_deploy": {"flavor": ""}}, False),
+    ({"paste_deploy": {"flavor": "keystone"}}, True),
+])
+def test_the_authenticated_health_check_only_where_tokens_are_validated(config, validates):
+    assert engine.validates_tokens(config) is validates
+
+
+def test_every_auth_check_is_a_path_under_the_prefix():
+    checks = [api["auth_check"] for entry in CATALOG.values() for api in engine.apis(entry) if api["auth_check"]]
+    assert len(checks) >= 7 and all(check.startswith("/") and "{" not in check for check in checks)

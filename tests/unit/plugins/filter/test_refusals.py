@@ -76,6 +76,10 @@ def errors_of(case):
         return [message for name, value in given.items()
                 for message in (secrets.check_value(name, value, *formats[name]) if name in formats
                                 else secrets.check_password(name, value))]
+    if case["check"] == "key_rotation":
+        overrides = given.get("keystone_config_overrides") or {}
+        return engine.key_rotation(given.get("keystone_key_rotation_interval", 86400), overrides.get("token"),
+                                   overrides.get("fernet_tokens"))["errors"]
     settings = dict(HAPROXY_DEFAULTS, **given)
     settings = {key[len("haproxy_"):]: value for key, value in settings.items()}
     groups = case.get("groups", {"keystone": ["api1", "api2"]})

@@ -178,8 +178,8 @@ def test_a_missing_secret_value_is_refused():
 
 
 def test_dollar_signs_are_written_for_oslo_config():
-    layer = cloud.cloud_layer(CATALOG["heat"], "heat", dict(SETTINGS, service_password="a$b",
-                                                             secrets={"heat_auth_encryption_key": "x$" + "y" * 30}))
+    settings = dict(SETTINGS, service_password="a$b", secrets={"heat_auth_encryption_key": "x$" + "y" * 30})
+    layer = cloud.cloud_layer(CATALOG["heat"], "heat", settings)
     assert layer["keystone_authtoken"]["password"] == "a$$b"
     assert layer["DEFAULT"]["auth_encryption_key"] == "x$$" + "y" * 30
     assert cloud.ini_escape("p$w$") == "p$$w$$"

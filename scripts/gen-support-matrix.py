@@ -211,8 +211,8 @@ def main():
             else:
                 imp, live, release = "not run", "blocked" if svc.get("blocked") else "not run", ""
                 install = size = ""
-            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} | {call} | {write} | {install} | {size} | "
-                         + " | ".join(modes) + " |")
+            lines.append(f"| {name} | {api['name']} | `{api['entrypoint']}` | {api['prefix']} | {release} | {imp} | {live} "
+                         f"| {call} | {write} | {install} | {size} | " + " | ".join(modes) + " |")
     if results:
         apis = sum(1 for r in results.values() if r["answers"])
         lines += ["", f"Services answering live: {len(answering)} of {len(catalog)} ({apis} of {len(results)} APIs).", ""]

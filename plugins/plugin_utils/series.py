@@ -122,9 +122,9 @@ def release_for(entry, service, series, version="", outside=False):
 
 def series_of(entry, version):
     """The series whose release of the service has the same major version, or None."""
-    major = str(version or "").split(".")[0]
+    major = str(version or "").split(".", maxsplit=1)[0]
     for name, release in sorted((entry.get("releases") or {}).items()):
-        if str(release).split(".")[0] == major and major:
+        if str(release).split(".", maxsplit=1)[0] == major and major:
             return str(name)
     return None
 

@@ -76,7 +76,7 @@ def allowed_series(name):
 def check_jump(entry, service, current, target):
     """Whether the service may move from release `current` to `target` in one upgrade."""
     var = "%s_version" % service
-    table = {str(value).split(".")[0]: str(name) for name, value in (entry.get("releases") or {}).items()}
+    table = {str(value).split(".", maxsplit=1)[0]: str(name) for name, value in (entry.get("releases") or {}).items()}
     if not entry.get("upgrade"):
         return ["%s has no upgrade procedure in the catalog (roles/osapi_wsgi/vars/catalog.yml, `upgrade`): "
                 "playbooks/upgrade.yml cannot upgrade it; deploy the new release with playbooks/rolling.yml "

@@ -58,8 +58,8 @@ def test_supported_jumps(current, target):
 
 
 # keystone's entry with later series, as a catalog of 2027 would list them
-LATER = dict(CATALOG["keystone"], releases={"2025.2": "28.1.0", "2026.1": "29.1.0", "2026.2": "30.0.0",
-                                             "2027.1": "31.0.0", "2027.2": "32.0.0"})
+LATER = dict(CATALOG["keystone"], releases={
+    "2025.2": "28.1.0", "2026.1": "29.1.0", "2026.2": "30.0.0", "2027.1": "31.0.0", "2027.2": "32.0.0"})
 
 
 @pytest.mark.parametrize("current,target,words", [

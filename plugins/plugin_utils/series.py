@@ -23,7 +23,6 @@ import re
 SUPPORTED = ("2025.1", "2025.2", "2026.1")
 # The newest supported series, a SLURP release (docs/releases.md)
 DEFAULT = "2026.1"
-CODENAMES = {"2025.1": "epoxy", "2025.2": "flamingo", "2026.1": "gazpacho"}
 
 # The Debian releases (major version: its python3) each series installs and runs on. Every
 # series' constraints resolve to wheels for Python 3.11 and 3.13, and each series is
@@ -51,6 +50,7 @@ CONSTRAINTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(o
                                "roles", "osapi_wsgi", "files", "upper-constraints")
 EXACT = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_VENDORED = {}
 
 
 class SeriesError(Exception):
@@ -136,6 +136,18 @@ def constraints_file(series):
     return os.path.join(CONSTRAINTS_DIR, "%s.txt" % series)
 
 
+def _vendored(series):
+    """The vendored file's text, read once per file version (the engine asks for it in every
+    template that names the install key)."""
+    path = constraints_file(series)
+    stamp = os.stat(path).st_mtime_ns
+    cached = _VENDORED.get(path)
+    if not cached or cached[0] != stamp:
+        with open(path, encoding="utf-8") as handle:
+            cached = _VENDORED[path] = (stamp, handle.read())
+    return cached[1]
+
+
 def constraint_lines(text):
     """{normalized name: [lines]} of a constraints file (a name may have one line per marker)."""
     out = {}
@@ -156,8 +168,7 @@ def constraints_text(series, service=None):
     """The constraints pip gets for a series (in a service's venv): the vendored file, each
     excepted package's lines replaced by the collection's requirement (with its reason as a
     comment)."""
-    with open(constraints_file(series), encoding="utf-8") as handle:
-        text = handle.read()
+    text = _vendored(series)
     excepted = exceptions_for(series, service)
     lines = [line for line in text.splitlines() if requirement_name(line) not in excepted
              or line.lstrip().startswith("#") or not line.strip()]

@@ -17,6 +17,7 @@ class FilterModule(object):
 
     def filters(self):
         return as_filters({
+            "upgrade_services": upgrade.upgrade_services,
             "upgrade_plan": upgrade.upgrade_plan,
             "rollback_plan": upgrade.rollback_plan,
             "upgrade_record": upgrade.upgrade_record,

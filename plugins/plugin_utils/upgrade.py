@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
 
 OPEN_PHASES = ("expanding", "nodes")
@@ -115,6 +116,48 @@ def recorded_state(state, service):
     """The service's entry of the state file when it names a known phase, else None."""
     value = (state or {}).get(service) if isinstance(state, dict) else None
     return value if isinstance(value, dict) and value.get("phase") in PHASES else None
+
+
+def upgrade_services(catalog, groups, service="", every=True):
+    """The services playbooks/upgrade.yml (every=True) or rollback.yml (every=False) works
+    on, before any host is asked: the one named (osapi_wsgi_upgrade_service), or, when none
+    is named and every is true, each catalog service with hosts in its inventory group, in
+    the deploy order (keystone first: the others validate their tokens with it).
+    groups: the inventory's groups ({group: [hosts]}).
+    Returns {errors, services}. With every service, each must have an upgrade procedure in
+    the catalog: a service without one would stop the run half way, after the others moved."""
+    catalog = catalog if isinstance(catalog, dict) else {}
+    groups = groups if isinstance(groups, dict) else {}
+    service = str(service or "").strip()
+    with_hosts = [name for name in osapi_catalog.deploy_order(catalog) if groups.get(name)]
+    if service:
+        if service not in catalog:
+            return {"errors": ["osapi_wsgi_upgrade_service is '%s': set it to a service of the catalog (%s)%s."
+                               % (service, ", ".join(with_hosts) or "none has hosts in this inventory",
+                                  ", or leave it unset to upgrade each of them" if every else "")],
+                    "services": []}
+        if service not in with_hosts:
+            return {"errors": ["osapi_wsgi_upgrade_service is '%s' but the inventory has no hosts in group %s."
+                               % (service, service)], "services": []}
+        return {"errors": [], "services": [service]}
+    if not every:
+        return {"errors": ["Set osapi_wsgi_upgrade_service to the service whose upgrade to roll back (one of: %s),"
+                           " e.g. -e osapi_wsgi_upgrade_service=keystone." % (", ".join(with_hosts) or "none")],
+                "services": []}
+    if not with_hosts:
+        return {"errors": ["No catalog service has hosts in this inventory: add hosts to the groups named after"
+                           " the services (keystone, placement, ...), or name one with osapi_wsgi_upgrade_service."],
+                "services": []}
+    without = [name for name in with_hosts if not (catalog[name] or {}).get("upgrade")]
+    if without:
+        return {"errors": ["%s %s no upgrade procedure in the catalog (roles/osapi_wsgi/vars/catalog.yml, `upgrade`):"
+                           " upgrading every service of the inventory would stop half way. Upgrade the others one by"
+                           " one with osapi_wsgi_upgrade_service (%s), and these after their upgrade guides with"
+                           " playbooks/rolling.yml."
+                           % (", ".join(without), "has" if len(without) == 1 else "have",
+                              ", ".join(name for name in with_hosts if name not in without) or "none")],
+                "services": []}
+    return {"errors": [], "services": with_hosts}
 
 
 def upgrade_plan(catalog, service, versions, target, state=None, contract=True, series="", outside=()):

@@ -6,6 +6,8 @@ import pathlib
 
 import yaml
 
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
+
 PLAYBOOKS = pathlib.Path(__file__).resolve().parents[3] / "playbooks"
 ORDER = "lookup('osapi.wsgi.catalog', deploy_order=true)"
 
@@ -39,11 +41,25 @@ def test_upgrade_and_rollback_move_one_node_at_a_time_through_the_shared_drain_s
     for name in ("rolling.yml", "tasks/node_release.yml"):
         text = (PLAYBOOKS / name).read_text()
         assert "node_drain.yml" in text and "node_ready.yml" in text, name
-    for name in ("upgrade.yml", "rollback.yml"):
+    for name in ("upgrade_service.yml", "rollback.yml"):
         assert "tasks/node_release.yml" in (PLAYBOOKS / name).read_text(), name
-    for name in ("upgrade.yml", "rollback.yml"):
+    for name in ("upgrade_service.yml", "rollback.yml"):
         moving = [play for play in load(name) if "one by one" in play["name"]]
         assert moving and all(play["serial"] == 1 for play in moving), name
+
+
+def test_upgrade_imports_one_service_upgrade_per_catalog_service_in_the_deploy_order():
+    """upgrade.yml without osapi_wsgi_upgrade_service upgrades the inventory's services in the
+    deploy order, keystone first: its imports are the catalog's services, in that order, and
+    each service's plays stop the whole run on a failure."""
+    plays = load("upgrade.yml")
+    assert "upgrade_services" in (PLAYBOOKS / "tasks" / "upgrade_service_check.yml").read_text()
+    assert plays[0]["hosts"] == "localhost"
+    imported = [(play["ansible.builtin.import_playbook"], play["vars"]["__upgrade_this"]) for play in plays[1:]]
+    assert imported == [("upgrade_service.yml", name) for name in osapi_catalog.deploy_order(osapi_catalog.load())]
+    for play in load("upgrade_service.yml"):
+        assert play["any_errors_fatal"] is True, play["name"]
+        assert "__upgrade_this" in play["hosts"] and "__upgrade_services" in play["hosts"], play["name"]
 
 
 def test_the_declared_ansible_core_floor_is_the_release_line_the_suite_runs():

@@ -215,7 +215,7 @@ def test_a_new_upgrade_after_a_finished_one_starts_a_new_record():
 def test_the_filters_turn_caller_bugs_into_filter_errors():
     from ansible.errors import AnsibleFilterError
     filters = FilterModule().filters()
-    assert set(filters) == {"upgrade_plan", "rollback_plan", "upgrade_record"}
+    assert set(filters) == {"upgrade_services", "upgrade_plan", "rollback_plan", "upgrade_record"}
     with pytest.raises(AnsibleFilterError):
         filters["upgrade_record"]({}, "keystone", "halfway")
 
@@ -229,3 +229,32 @@ def test_node_deploys_leave_out_the_commands_an_upgrade_replaces():
     assert [cmd["name"] for cmd in svc["commands"]] == ["fernet_setup"]
     svc = engine.resolve_service(entry, "keystone", {"commands": commands}, "/opt/openstack", "127.0.0.1")
     assert [cmd["name"] for cmd in svc["commands"]] == ["fernet_setup", "db_sync"]
+
+
+GROUPS = {"all": ["api1", "api2", "lb"], "keystone": ["api1", "api2"], "placement": ["api1", "api2"],
+          "glance": [], "haproxy": ["lb"]}
+
+
+def test_without_a_service_named_every_service_with_hosts_is_upgraded_keystone_first():
+    groups = dict(GROUPS, placement=["api1"], keystone=["api2"])
+    chosen = upgrade.upgrade_services(CATALOG, {"placement": ["api1"], "keystone": ["api2"]})
+    assert chosen == {"errors": [], "services": ["keystone", "placement"]}
+    assert upgrade.upgrade_services(CATALOG, groups, "placement")["services"] == ["placement"]
+    # rollback.yml: one service, named
+    assert upgrade.upgrade_services(CATALOG, groups, "keystone", every=False)["services"] == ["keystone"]
+
+
+@pytest.mark.parametrize("service,every,groups,expect", [
+    ("keystonee", True, GROUPS, ["osapi_wsgi_upgrade_service is 'keystonee'", "keystone, placement", "leave it unset"]),
+    ("glance", True, GROUPS, ["osapi_wsgi_upgrade_service is 'glance'", "no hosts in group glance"]),
+    ("", False, GROUPS, ["Set osapi_wsgi_upgrade_service", "roll back", "keystone, placement"]),
+    ("", True, {"haproxy": ["lb"]}, ["No catalog service has hosts", "osapi_wsgi_upgrade_service"]),
+    # a service without an upgrade procedure: refused before the others move
+    ("", True, dict(GROUPS, heat=["api1"], barbican=["api2"]),
+     ["heat, barbican have no upgrade procedure", "keystone, placement", "playbooks/rolling.yml"]),
+])
+def test_a_run_that_would_not_know_what_to_upgrade_is_refused_naming_the_variable(service, every, groups, expect):
+    chosen = upgrade.upgrade_services(CATALOG, groups, service, every=every)
+    assert chosen["services"] == [] and len(chosen["errors"]) == 1
+    for text in expect:
+        assert text in chosen["errors"][0], (text, chosen["errors"])

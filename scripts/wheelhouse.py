@@ -45,13 +45,14 @@ def requirements(service, entry, series=osapi_series.DEFAULT):
     """The pip requirements the role installs for this service by default in a series."""
     defaults = yaml.safe_load((REPO / "roles" / service / "defaults" / "main.yml").read_text())
     extra = defaults.get(f"{service}_pip_extra_packages") or []
-    engine = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "defaults" / "main.yml").read_text())
+    engine = ENGINE_DEFAULTS
     # gunicorn's packages: in every service's venv, whatever its mode (roles/osapi_wsgi/vars/main.yml)
     return ([f"{entry['package']}=={entry['releases'][series]}"] + list(engine["osapi_wsgi_pip_cloud_packages"])
             + list(extra) + list(engine["osapi_wsgi_gunicorn_packages"]))
 
 
 DEFAULT_RELEASE = "bookworm"
+ENGINE_DEFAULTS = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "defaults" / "main.yml").read_text())
 IMAGE = "localhost/osapi-wsgi-debian:%s"
 BUILDER = "osapi-wheelhouse-%s"
 
@@ -153,6 +154,11 @@ def main():
                 constraints = osapi_series.pip_constraints(series, "", name)
                 group = groups.setdefault(constraints["file"], {"constraints": constraints, "reqs": set()})
                 group["reqs"].update(requirements(name, catalog[name], series))
+        # uv, the installer (osapi_wsgi_pip_installer), pinned and in a venv of its own: one wheel
+        # for every release, built with the default series' group
+        default_group = osapi_series.pip_constraints(osapi_series.DEFAULT, "", None)["file"]
+        if release == DEFAULT_RELEASE and default_group in groups:
+            groups[default_group]["reqs"].add("uv==" + str(ENGINE_DEFAULTS["osapi_wsgi_uv_version"]))
         wanted = {key: sorted(group["reqs"]) for key, group in groups.items()}
         stamps = {key: reqs + ["constraints:" + groups[key]["constraints"]["digest"]] for key, reqs in wanted.items()}
         stale = [key for key in wanted if not is_fresh(wheelhouse, key, stamps[key], args.max_age, release)]

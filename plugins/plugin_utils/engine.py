@@ -24,6 +24,8 @@ from ansible_collections.osapi.wsgi.plugins.module_utils.entrypoint import Entry
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
 
 MODES = ("uwsgi", "mod_wsgi", "gunicorn", "eventlet")
+# what installs a release into its venv (osapi_wsgi_pip_installer)
+PIP_INSTALLERS = ("uv", "pip")
 WILDCARDS = ("0.0.0.0", "::")
 LOOPBACK = "127.0.0.1"
 # what a health check accepts from an API; token_required APIs also answer 401 to GET <prefix>/
@@ -305,6 +307,12 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
     errors.extend(check_backends_address(settings))
     if not str(value("venv_root", "")).startswith("/"):
         errors.append("osapi_wsgi_venv_root is '%s': set it to an absolute path." % value("venv_root", ""))
+    if value("pip_installer", "uv") not in PIP_INSTALLERS:
+        errors.append("osapi_wsgi_pip_installer is '%s': set it to one of %s."
+                      % (value("pip_installer"), ", ".join(PIP_INSTALLERS)))
+    if not re.match(r"^[0-9]+\.[0-9]+\.[0-9]+$", str(value("uv_version", "0.0.0"))):
+        errors.append("osapi_wsgi_uv_version is '%s': set it to an exact uv release such as 0.13.9."
+                      % value("uv_version"))
     if not isinstance(value("pip_find_links", []), list):
         errors.append("osapi_wsgi_pip_find_links must be a list of wheelhouse directories or URLs, e.g. [/srv/wheels].")
     if not _mapping_of_mappings(value("config_overrides", {})):

@@ -63,6 +63,15 @@ def test_the_vendored_constraints_name_their_branch_and_commit(name):
         assert text.split("\n", 4)[4] == shared.read_text()
 
 
+def test_uv_is_pinned_apart_from_the_constraints():
+    """uv (osapi_wsgi_pip_installer) lives in its own venv, at the one release the defaults name:
+    no series constrains it, so its pin is exact."""
+    assert re.match(r"^[0-9]+\.[0-9]+\.[0-9]+$", ENGINE_DEFAULTS["osapi_wsgi_uv_version"])
+    assert ENGINE_DEFAULTS["osapi_wsgi_pip_installer"] == "uv"
+    for name in series.SUPPORTED:
+        assert "uv" not in series.constraint_lines(series.constraints_text(name)), name
+
+
 def test_no_service_package_is_in_the_constraints():
     """The catalog pins each service itself; upper-constraints list libraries only."""
     for name in series.SUPPORTED:

@@ -118,18 +118,22 @@ def recorded_state(state, service):
     return value if isinstance(value, dict) and value.get("phase") in PHASES else None
 
 
-def upgrade_services(catalog, groups, service="", every=True):
+def upgrade_services(catalog, groups, service="", every=True, series=""):
     """The services playbooks/upgrade.yml (every=True) or rollback.yml (every=False) works
     on, before any host is asked: the one named (osapi_wsgi_upgrade_service), or, when none
     is named and every is true, each catalog service with hosts in its inventory group, in
     the deploy order (keystone first: the others validate their tokens with it).
-    groups: the inventory's groups ({group: [hosts]}).
+    groups: the inventory's groups ({group: [hosts]}); series: osapi_wsgi_openstack_series
+    (upgrade.yml: the series to move to; checked here, before the first service).
     Returns {errors, services}. With every service, each must have an upgrade procedure in
     the catalog: a service without one would stop the run half way, after the others moved."""
     catalog = catalog if isinstance(catalog, dict) else {}
     groups = groups if isinstance(groups, dict) else {}
     service = str(service or "").strip()
     with_hosts = [name for name in osapi_catalog.deploy_order(catalog) if groups.get(name)]
+    refused = osapi_series.check_series(series) if str(series or "").strip() else []
+    if refused:
+        return {"errors": refused, "services": []}
     if service:
         if service not in catalog:
             return {"errors": ["osapi_wsgi_upgrade_service is '%s': set it to a service of the catalog (%s)%s."

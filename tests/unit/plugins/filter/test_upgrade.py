@@ -244,17 +244,19 @@ def test_without_a_service_named_every_service_with_hosts_is_upgraded_keystone_f
     assert upgrade.upgrade_services(CATALOG, groups, "keystone", every=False)["services"] == ["keystone"]
 
 
-@pytest.mark.parametrize("service,every,groups,expect", [
-    ("keystonee", True, GROUPS, ["osapi_wsgi_upgrade_service is 'keystonee'", "keystone, placement", "leave it unset"]),
-    ("glance", True, GROUPS, ["osapi_wsgi_upgrade_service is 'glance'", "no hosts in group glance"]),
-    ("", False, GROUPS, ["Set osapi_wsgi_upgrade_service", "roll back", "keystone, placement"]),
-    ("", True, {"haproxy": ["lb"]}, ["No catalog service has hosts", "osapi_wsgi_upgrade_service"]),
+@pytest.mark.parametrize("service,every,series,groups,expect", [
+    ("keystonee", True, "", GROUPS, ["osapi_wsgi_upgrade_service is 'keystonee'", "keystone, placement", "leave it unset"]),
+    ("glance", True, "", GROUPS, ["osapi_wsgi_upgrade_service is 'glance'", "no hosts in group glance"]),
+    ("", False, "", GROUPS, ["Set osapi_wsgi_upgrade_service", "roll back", "keystone, placement"]),
+    ("", True, "", {"haproxy": ["lb"]}, ["No catalog service has hosts", "osapi_wsgi_upgrade_service"]),
+    # the series to move to is checked once, before the first service
+    ("keystone", True, "2099.1", GROUPS, ["osapi_wsgi_openstack_series is '2099.1'", "2026.1"]),
     # a service without an upgrade procedure: refused before the others move
-    ("", True, dict(GROUPS, heat=["api1"], barbican=["api2"]),
+    ("", True, "2026.1", dict(GROUPS, heat=["api1"], barbican=["api2"]),
      ["heat, barbican have no upgrade procedure", "keystone, placement", "playbooks/rolling.yml"]),
 ])
-def test_a_run_that_would_not_know_what_to_upgrade_is_refused_naming_the_variable(service, every, groups, expect):
-    chosen = upgrade.upgrade_services(CATALOG, groups, service, every=every)
+def test_a_run_that_would_not_know_what_to_upgrade_is_refused_naming_the_variable(service, every, series, groups, expect):
+    chosen = upgrade.upgrade_services(CATALOG, groups, service, every=every, series=series)
     assert chosen["services"] == [] and len(chosen["errors"]) == 1
     for text in expect:
         assert text in chosen["errors"][0], (text, chosen["errors"])

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import http.client
+import importlib.util
 import ipaddress
 import json
 import os
@@ -43,13 +44,16 @@ import yaml
 from testinfra.utils.ansible_runner import AnsibleRunner
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
-CATALOG_FILE = REPO / "roles" / "osapi_wsgi" / "vars" / "catalog.yml"
+# the collection's one reader of the catalog, loaded by its path (no Ansible needed here)
+_CATALOG_SPEC = importlib.util.spec_from_file_location("osapi_catalog", REPO / "plugins" / "plugin_utils" / "catalog.py")
+osapi_catalog = importlib.util.module_from_spec(_CATALOG_SPEC)
+_CATALOG_SPEC.loader.exec_module(osapi_catalog)
 PODMAN_CONNECTIONS = ("podman", "containers.podman.podman", "osapi.wsgi.podman")
 
 
 def load_catalog() -> dict:
     """The service catalog (service -> package, project, config_file, apis, ...)."""
-    return yaml.safe_load(CATALOG_FILE.read_text(encoding="utf-8"))["osapi_wsgi_catalog"]
+    return osapi_catalog.load()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -73,7 +73,7 @@ def test_service_role_variables_are_prefixed(role: pathlib.Path):
 
 
 def test_every_catalog_service_has_a_role_and_a_place_in_the_deploy_order():
-    catalog = load(ROLES / "osapi_wsgi" / "vars" / "catalog.yml")["osapi_wsgi_catalog"]
+    catalog = osapi_catalog.load()
     order = osapi_catalog.deploy_order(catalog)
     assert sorted(order) == sorted(catalog), "the deploy order must list every catalog service once"
     assert order[0] == "keystone"

@@ -15,13 +15,15 @@ import textwrap
 import pytest
 import yaml
 
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
+
 REPO = pathlib.Path(__file__).resolve().parents[3]
 SUITE_FILE = REPO / "tests" / "tempest" / "tempest_suite.py"
 SPEC = importlib.util.spec_from_file_location("tempest_suite", SUITE_FILE)
 suite = importlib.util.module_from_spec(SPEC)
 sys.modules[SPEC.name] = suite  # dataclasses look their module up there
 SPEC.loader.exec_module(suite)
-CATALOG = yaml.safe_load((REPO / "roles" / "osapi_wsgi" / "vars" / "catalog.yml").read_text())["osapi_wsgi_catalog"]
+CATALOG = osapi_catalog.load()
 
 IDENTITY_TEST = "tempest.api.identity.admin.v3.test_users.UsersV3TestJSON.test_update_user_password[id-ad71bd23-12ad-426b-bb8b-195d2b635f27]"
 IMAGE_TEST = "tempest.api.image.v2.test_images.BasicOperationsImagesTest.test_delete_image[id-f848bb94-1c6e-45a4-8726-39e3a5b23535,smoke]"

@@ -8,10 +8,11 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osapi.wsgi.plugins.filter import cloud
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
-CATALOG = yaml.safe_load((REPO / "roles/osapi_wsgi/vars/catalog.yml").read_text())["osapi_wsgi_catalog"]
+CATALOG = osapi_catalog.load()
 SETTINGS = {
     "keystone_public_url": "http://192.0.2.10/identity",
     "keystone_internal_url": "http://10.0.0.10/identity",

@@ -90,7 +90,7 @@ OPTIONS = {
     "designate": {"coordination.backend_url": (None, "a coordination URL (designate's workers), not a secret of its own")},
     "manila": {"DEFAULT.backend_url": ("file://$state_path", "a coordination URL, not a secret of its own"),
                "DEFAULT.service_instance_password": (None, DRIVER)},
-    "magnum": {"trust.trustee_domain_admin_password": (None, "a keystone user's password, made with the trustee domain")},
+    "magnum": {"trust.trustee_domain_admin_password": (None, "a keystone user's password: magnum_domain_admin_password")},
     "masakari": {"DEFAULT.os_privileged_user_password": (None, WORKER + " (masakari-engine's nova user)")},
     "watcher": {"prometheus_client.password": (None, DRIVER), "grafana_client.token": (None, DRIVER)},
     "zun": {"DEFAULT.auth_encryption_key": ("notgood but just long enough i t", GENERATED)},

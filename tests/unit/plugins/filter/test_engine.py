@@ -238,6 +238,18 @@ def test_the_authenticated_health_check_only_where_tokens_are_validated(config, 
     assert engine.validates_tokens(config) is validates
 
 
-def test_every_auth_check_is_a_path_under_the_prefix():
-    checks = [api["auth_check"] for entry in CATALOG.values() for api in engine.apis(entry) if api["auth_check"]]
-    assert len(checks) >= 7 and all(check.startswith("/") and "{" not in check for check in checks)
+# The APIs whose health check makes no authenticated call, and why (docs/security.md)
+WITHOUT_AUTH_CHECK = {
+    "heat-api": "every authenticated path is answered by heat-engine over RPC, which is not deployed",
+    "heat-api-cfn": "CloudFormation's API authenticates with EC2 signatures, not keystone tokens",
+    "designate-api": "every authenticated path is answered by designate-central over RPC, which is not deployed",
+    "nova-metadata": "the metadata API serves instances, signed by the metadata proxy, not keystone tokens",
+    "freezer-api": "blocked: the service does not import at its series' constraints",
+}
+
+
+def test_every_api_has_an_auth_check_under_its_prefix_or_a_reason_not_to():
+    apis = [api for entry in CATALOG.values() for api in engine.apis(entry)]
+    checks = [api["auth_check"] for api in apis if api["auth_check"]]
+    assert all(check.startswith("/") and check.replace("{project_id}", "").count("{") == 0 for check in checks), checks
+    assert sorted(api["name"] for api in apis if not api["auth_check"]) == sorted(WITHOUT_AUTH_CHECK)

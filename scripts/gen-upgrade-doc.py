@@ -24,10 +24,10 @@ PHASES = {
     "fault": "placement upgrade that fails on the second node (every node back on the old release)",
     "keystone-upgrade": "keystone to the new series, stopped before the contract step",
     "placement-upgrade": "placement to the new series, stopped before the contract steps",
+    "upgrade": "every service (upgrade.yml with none named): keystone, then placement, to the new series, stopped before the contract steps",
     "keystone-rollback": "one keystone node back to the old release",
     "keystone-finish": "keystone: that node to the new series again, then `db_sync --contract`",
     "placement-finish": "placement: `db online_data_migrations`",
-    "upgrade": "every service (upgrade.yml with none named): keystone, then placement, to the new series, stopped before the contract steps",
     "finish": "every service: the rolled-back keystone node again and keystone's contract step, then placement's contract steps",
 }
 

@@ -21,6 +21,7 @@ class FilterModule(object):
             "connect_address": engine.connect_address,
             "loopback_address": engine.loopback_address,
             "ok_status": engine.ok_status,
+            "unanswered": engine.unanswered,
             "apis": engine.apis,
             "node_apis": engine.node_apis,
             "resolve_service": engine.resolve_service,

@@ -115,6 +115,18 @@ def ok_status(api):
     return list(OK_STATUS) + ([401] if api.get("token_required") else [])
 
 
+def unanswered(results, loop_var="__api"):
+    """The prefixes of the APIs whose check did not answer one of their own ok_status: the
+    results of a uri loop over APIs (loop_var, each with prefix and ok_status). A skipped
+    result has no status and counts as unanswered."""
+    out = []
+    for result in results or []:
+        api = (result or {}).get(loop_var) or {}
+        if result.get("status") not in (api.get("ok_status") or ok_status(api)):
+            out.append(api.get("prefix", "?"))
+    return out
+
+
 def validates_tokens(config):
     """Whether a service with this config validates keystone tokens: not when a section sets
     auth_strategy to noauth (cinder, placement, ...) or paste_deploy's flavor leaves out

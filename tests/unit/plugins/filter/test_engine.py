@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from ansible_collections.osapi.wsgi.plugins.filter.engine import FilterModule
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 
@@ -253,3 +254,17 @@ def test_every_api_has_an_auth_check_under_its_prefix_or_a_reason_not_to():
     checks = [api["auth_check"] for api in apis if api["auth_check"]]
     assert all(check.startswith("/") and check.replace("{project_id}", "").count("{") == 0 for check in checks), checks
     assert sorted(api["name"] for api in apis if not api["auth_check"]) == sorted(WITHOUT_AUTH_CHECK)
+
+
+def test_unanswered_reads_each_api_against_its_own_ok_status():
+    """rollback.yml's "its APIs answer again": a 401 is an answer of an API that needs a token
+    even for its version document, not of one that does not."""
+    keystone = engine.apis(CATALOG["keystone"])[0]
+    token_only = dict(keystone, prefix="/t", token_required=True)
+    token_only["ok_status"] = engine.ok_status(token_only)
+    results = [{"__api": keystone, "status": 300}, {"__api": token_only, "status": 401}]
+    assert engine.unanswered(results) == []
+    assert engine.unanswered([{"__api": keystone, "status": 401}, {"__api": token_only, "status": 503}]) == [
+        "/identity", "/t"]
+    assert engine.unanswered([{"__api": keystone, "skipped": True}]) == ["/identity"]
+    assert FilterModule().filters()["unanswered"]([{"__api": keystone, "status": 200}]) == []

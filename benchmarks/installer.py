@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Time the two installers of osapi_wsgi_pip_installer on this host: for each service named,
 a fresh venv gets the service's release of the default series with the collection's
 requirements and the series' constraints from the wheelhouse (scripts/wheelhouse.py), once
@@ -73,7 +72,7 @@ def main():
                 for installer in ("pip", "uv"):
                     venv = work / f"{name}-{installer}"
                     shutil.rmtree(venv, ignore_errors=True)
-                    venv_wall, _ = timed([sys.executable, "-m", "venv", str(venv)])
+                    venv_wall = timed([sys.executable, "-m", "venv", str(venv)])[0]
                     if installer == "pip":
                         argv = [f"{venv}/bin/pip", "install", "-q", "--disable-pip-version-check", *sources, *reqs]
                     else:

@@ -13,7 +13,6 @@ import sys
 import textwrap
 
 import pytest
-import yaml
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pathlib
 
 import pytest
-import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.osapi.wsgi.plugins.filter import cloud

@@ -4,7 +4,7 @@
 (the catalog's ``secrets``), and what an operator's password may contain.
 
 The osapi.wsgi.secret lookup generates every secret in the format the catalog gives its
-variable; the engine (plugins/filter/cloud.py, secrets_layer) writes each into the
+variable; the engine (plugins/plugin_utils/cloud.py, secrets_layer) writes each into the
 options that take it. Nothing here talks to a host.
 """
 

@@ -17,7 +17,7 @@ import stat
 import pytest
 from ansible.errors import AnsibleLookupError
 
-from ansible_collections.osapi.wsgi.plugins.filter import cloud
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import cloud
 from ansible_collections.osapi.wsgi.plugins.lookup import secret as secret_lookup
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine

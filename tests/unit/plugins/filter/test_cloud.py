@@ -1,12 +1,11 @@
-"""The cloud wiring rules (plugins/filter/cloud.py) against the real catalog."""
+"""The cloud wiring rules (plugins/plugin_utils/cloud.py, through its filters) against the real catalog."""
 from __future__ import annotations
 
 import pathlib
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.osapi.wsgi.plugins.filter import cloud
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import cloud
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
@@ -59,12 +58,12 @@ def test_no_memcached_means_no_memcache_options():
 
 @pytest.mark.parametrize("missing", ["service_password", "keystone_internal_url", "region"])
 def test_missing_keystone_settings_are_refused(missing):
-    with pytest.raises(AnsibleFilterError, match=missing):
+    with pytest.raises(cloud.CloudError, match=missing):
         cloud.cloud_layer(CATALOG["glance"], "glance", dict(SETTINGS, **{missing: ""}))
 
 
 def test_memcached_without_secret_is_refused():
-    with pytest.raises(AnsibleFilterError, match="osapi_wsgi_memcache_secret_key"):
+    with pytest.raises(cloud.CloudError, match="osapi_wsgi_memcache_secret_key"):
         cloud.cloud_layer(CATALOG["glance"], "glance", dict(SETTINGS, memcache_secret_key=""))
 
 
@@ -74,7 +73,7 @@ def test_database_url_local_socket_and_tcp_and_quoting():
     assert cloud.database_url("freezer_api", "x", {"catalog": CATALOG, "host": "10.0.0.5"}) == (
         "mysql+pymysql://freezer:x@10.0.0.5/freezer?charset=utf8")
     assert cloud.database_url("placement", "x", {"catalog": CATALOG, "host": "fd00::5"}).startswith("mysql+pymysql://placement:x@[fd00::5]/")
-    with pytest.raises(AnsibleFilterError, match="placement_database_password"):
+    with pytest.raises(cloud.CloudError, match="placement_database_password"):
         cloud.database_url("placement", "", {"catalog": CATALOG})
 
 
@@ -86,7 +85,7 @@ def test_databases_and_inventory_services():
         {"service": "keystone", "name": "keystone", "databases": ["keystone"]},
         {"service": "freezer_api", "name": "freezer", "databases": ["freezer"]}]
     assert cloud.databases(CATALOG, ["nova"])[0]["databases"] == ["nova", "nova_api", "nova_cell0"]
-    with pytest.raises(AnsibleFilterError, match="backends_services"):
+    with pytest.raises(cloud.CloudError, match="backends_services"):
         cloud.databases(CATALOG, ["nope"])
 
 
@@ -94,7 +93,7 @@ def test_nova_reaches_its_other_databases_as_the_same_user():
     settings = {"catalog": CATALOG, "host": "10.0.0.5"}
     assert cloud.database_url("nova", "x", settings) == "mysql+pymysql://nova:x@10.0.0.5/nova?charset=utf8"
     assert cloud.database_url("nova", "x", settings, "nova_api") == "mysql+pymysql://nova:x@10.0.0.5/nova_api?charset=utf8"
-    with pytest.raises(AnsibleFilterError, match="nova has no database cinder"):
+    with pytest.raises(cloud.CloudError, match="nova has no database cinder"):
         cloud.database_url("nova", "x", settings, "cinder")
 
 
@@ -111,9 +110,9 @@ def test_transport_url_per_service_user_in_its_own_vhost():
     assert cloud.transport_url("nova", "p@ss", settings) == "rabbit://nova:p%40ss@10.0.0.5:5672/nova"
     assert cloud.transport_url("cinder", "x", dict(settings, host="fd00::5")) == "rabbit://cinder:x@[fd00::5]:5672/cinder"
     assert cloud.transport_url("nova", "x", settings, "notifications") == "rabbit://nova:x@10.0.0.5:5672/notifications"
-    with pytest.raises(AnsibleFilterError, match="nova_messaging_password"):
+    with pytest.raises(cloud.CloudError, match="nova_messaging_password"):
         cloud.transport_url("nova", "", settings)
-    with pytest.raises(AnsibleFilterError, match="osapi_wsgi_rabbitmq_host"):
+    with pytest.raises(cloud.CloudError, match="osapi_wsgi_rabbitmq_host"):
         cloud.transport_url("nova", "x", dict(settings, host=""))
 
 
@@ -132,7 +131,7 @@ def test_rabbitmq_definitions_hash_the_passwords_the_way_rabbitmq_checks_them():
     assert "s3cret" not in json.dumps(out)
     # the same password gives the same file: nothing to import on a re-run
     assert cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG) == cloud.rabbitmq_definitions({"nova": "s3cret"}, CATALOG)
-    with pytest.raises(AnsibleFilterError, match="nova_messaging_password"):
+    with pytest.raises(cloud.CloudError, match="nova_messaging_password"):
         cloud.rabbitmq_definitions({"nova": ""}, CATALOG)
 
 
@@ -158,7 +157,7 @@ def test_notifications_only_between_a_deployed_sender_and_reader():
 
 def test_erlang_ip():
     assert cloud.erlang_ip("127.0.0.15") == "{127,0,0,15}"
-    with pytest.raises(AnsibleFilterError, match="IPv4"):
+    with pytest.raises(cloud.CloudError, match="IPv4"):
         cloud.erlang_ip("::1")
 
 
@@ -191,10 +190,18 @@ def test_base_url():
     assert cloud.base_url("http", "127.0.0.10", 80) == "http://127.0.0.10"
     assert cloud.base_url("https", "::1", 8443) == "https://[::1]:8443"
     assert cloud.base_url("https", "api.example", 443) == "https://api.example"
-    with pytest.raises(AnsibleFilterError, match="osapi_wsgi_public_address"):
+    with pytest.raises(cloud.CloudError, match="osapi_wsgi_public_address"):
         cloud.base_url("http", "", 80)
 
 
 def test_only_services_that_authenticate_get_a_service_password():
     assert not cloud.needs_service_password(CATALOG["keystone"], "keystone")
     assert all(cloud.needs_service_password(CATALOG[name], name) for name in CATALOG if name != "keystone")
+
+
+def test_the_filters_turn_wiring_errors_into_filter_errors():
+    from ansible.errors import AnsibleFilterError
+
+    from ansible_collections.osapi.wsgi.plugins.filter.cloud import FilterModule
+    with pytest.raises(AnsibleFilterError, match="placement_database_password"):
+        FilterModule().filters()["database_url"]("placement", "", {"catalog": CATALOG})

@@ -26,13 +26,14 @@ RESULTS = pathlib.Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", pathlib.Path
 # urllib3's log line for each request the client sends (openstack --debug), any client library
 SENT = re.compile(r'(https?)://(\S+?):(\d+) "(\w+) (\S+) HTTP/[0-9.]+" (\d+)')
 CLEAN_UP = re.compile(r"(?m)^clean_up \w+: (.+)$")
-# install time = venv created -> last package recorded; disk use in MiB
+# install time = venv created -> last package recorded; disk use in MiB (of the venv the
+# stable path links to: the trailing slash follows the link)
 MEASURE = """set -euo pipefail
 for v in "$@"; do
   d=/opt/openstack/$v
   first=$(stat -c %Y "$d/pyvenv.cfg")
   last=$(stat -c %Y "$d"/lib/python3*/site-packages/*.dist-info/RECORD | sort -n | tail -1)
-  printf '%s %s %s\\n' "$v" "$((last - first))" "$(du -sm "$d" | cut -f1)"
+  printf '%s %s %s\\n' "$v" "$((last - first))" "$(du -sm "$d/" | cut -f1)"
 done"""
 
 

@@ -5,7 +5,8 @@
 #   scripts/test.sh catalog         only the catalog scenario (every service, about 20 min)
 # Stages: lint build sanity unit, then one per Molecule scenario (SCENARIOS below).
 # Every stage runs even after a failure; the exit code is non-zero if any failed.
-# The catalog and multinode scenarios run in the background beside the others (OSAPI_TEST_SERIAL=1: not).
+# The catalog, multinode, mod_wsgi and eventlet scenarios run in the background beside the others
+# (OSAPI_TEST_SERIAL=1: not).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -96,14 +97,15 @@ run_in_foreground() {
 }
 
 # Two lanes on 2 cores: the catalog scenario (the longest: no timing checks, its own
-# container and address), then multinode, run in the background; every other stage runs in
-# the foreground meanwhile, upgrade last. Each lane keeps the other's CPU busy while it
+# container and address), then multinode, mod_wsgi and eventlet, run in the background;
+# every other stage runs in the foreground meanwhile, upgrade last (the lanes' lengths of
+# the last full run: docs/testing.md). Each lane keeps the other's CPU busy while it
 # waits (pip, service starts, load phases); the load checks count failed requests, not
 # latencies, and passed beside a catalog run (docs/testing.md). OSAPI_TEST_SERIAL=1 runs
 # every stage one after the other.
 background=()
 if [ "${OSAPI_TEST_SERIAL:-0}" != 1 ] && [ ${#STAGES[@]} -gt 1 ]; then
-  for stage in catalog multinode; do
+  for stage in catalog multinode mod_wsgi eventlet; do
     if printf '%s\n' "${STAGES[@]}" | grep -qx "$stage"; then background+=("$stage"); fi
   done
   # one background stage and nothing else to run beside it: run it in the foreground

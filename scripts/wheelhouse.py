@@ -45,10 +45,9 @@ def requirements(service, entry, series=osapi_series.DEFAULT):
     """The pip requirements the role installs for this service by default in a series."""
     defaults = yaml.safe_load((REPO / "roles" / service / "defaults" / "main.yml").read_text())
     extra = defaults.get(f"{service}_pip_extra_packages") or []
-    engine = ENGINE_DEFAULTS
     # gunicorn's packages: in every service's venv, whatever its mode (roles/osapi_wsgi/vars/main.yml)
-    return ([f"{entry['package']}=={entry['releases'][series]}"] + list(engine["osapi_wsgi_pip_cloud_packages"])
-            + list(extra) + list(engine["osapi_wsgi_gunicorn_packages"]))
+    return ([f"{entry['package']}=={entry['releases'][series]}"] + list(ENGINE_DEFAULTS["osapi_wsgi_pip_cloud_packages"])
+            + list(extra) + list(ENGINE_DEFAULTS["osapi_wsgi_gunicorn_packages"]))
 
 
 DEFAULT_RELEASE = "bookworm"

@@ -175,15 +175,22 @@ class Scenario:
     def lb_url(self) -> str:
         """Base URL of the HAProxy frontend."""
         lb = self.hosts("haproxy")[0]
-        return self.url("http", self.var("haproxy_bind_address", lb), self.vars(lb).get("haproxy_port", 80))
+        scheme = "https" if self.tls(lb) else "http"
+        return self.url(scheme, self.var("haproxy_bind_address", lb),
+                        self.vars(lb).get("haproxy_port", 443 if scheme == "https" else 80))
 
     def base_url(self) -> str:
         """Where clients reach the APIs: HAProxy when the scenario has one, else the first host."""
         return self.lb_url() if "haproxy" in self.runner.inventory else self.node_url()
 
     def cafile(self) -> str | None:
-        """The CA the scenario's TLS certificate is checked against (osapi_test_ca_file)."""
-        return self.vars().get("osapi_test_ca_file") if self.tls() else None
+        """The CA the scenario's TLS certificates are checked against: osapi_test_ca_file, else
+        the collection's CA (osapi.wsgi.tls: <inventory dir>/.osapi-secrets/tls/ca.crt)."""
+        if not self.tls():
+            return None
+        inventory = self.runner.inventory_file
+        inventory_dir = inventory if os.path.isdir(inventory) else os.path.dirname(inventory)
+        return self.vars().get("osapi_test_ca_file") or os.path.join(inventory_dir, ".osapi-secrets", "tls", "ca.crt")
 
     def node(self, host: str):
         """A testinfra host for an inventory host: ``podman exec`` for podman connections

@@ -247,6 +247,10 @@ def cloud_layer(entry, name, settings):
         "password": osapi_secrets.escape(settings.get("service_password") or ""),
         "region_name": settings.get("region"),
     }
+    if settings.get("cafile"):
+        # the deployment's CA (osapi_wsgi_tls_ca_certificate or the collection's) for every call
+        # the service makes through keystoneauth: token validation, service tokens, peers
+        credentials["cafile"] = settings["cafile"]
     if needs_authtoken(name, entry):
         authtoken = dict(credentials)
         authtoken.update({
@@ -276,6 +280,10 @@ def cloud_layer(entry, name, settings):
         peer["valid_interfaces"] = "internal"
         peer.update(extra or {})
         layer[section] = peer
+    if settings.get("behind_proxy"):
+        # HAProxy terminates the clients' connections: the scheme and address they used come
+        # in X-Forwarded-Proto / X-Forwarded-For (oslo.middleware's HTTPProxyToWSGI)
+        layer["oslo_middleware"] = {"enable_proxy_headers_parsing": True}
     return merge(layer, secrets)
 
 

@@ -4,8 +4,9 @@
 
 What a service is once its role's settings are applied (APIs, prefixes, entrypoints,
 config layers), the address the engine reaches Apache by, every check that refuses a
-setting before anything changes, the host's other APIs, the HAProxy backends and the
-host registry's entry. The filters in plugins/filter/engine.py expose them to the roles;
+setting before anything changes, the host's other APIs and the host registry's entry
+(HAProxy's decisions are in haproxy.py, TLS's in tls.py). The filters in
+plugins/filter/engine.py expose them to the roles;
 nothing here talks to a host. Checks return a list of messages (empty: accepted), each
 naming the variable to change and how.
 """
@@ -22,6 +23,7 @@ except ImportError:  # pragma: no cover - the controller needs it (requirements-
 
 from ansible_collections.osapi.wsgi.plugins.module_utils.entrypoint import EntrypointError, parse_entrypoint
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import tls as osapi_tls
 
 MODES = ("uwsgi", "mod_wsgi", "gunicorn", "eventlet")
 # what installs a release into its venv (osapi_wsgi_pip_installer)
@@ -36,8 +38,6 @@ _PORT = re.compile(r"^[0-9]+$")
 _PREFIX = re.compile(r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$")
 _API_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_PEM_CERT = re.compile(r"-----BEGIN CERTIFICATE-----")
-_PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
 
 # The role variables a service definition is made of (<service>_<name>, and the private
 # __<service>_<name> of the service role's vars/main.yml), with the value a missing one takes.
@@ -170,8 +170,18 @@ def apis(entry, url_prefixes=None, entrypoints=None):
         api["entrypoint"] = points.get(api["name"], api["entrypoint"])
         api["ok_status"] = ok_status(api)
         api["auth_check"] = api.get("auth_check")
+        api["healthcheck"] = api.get("healthcheck")
         out.append(api)
     return out
+
+
+def healthcheck_layer(service_apis):
+    """The config options that turn on each API's healthcheck or give it its drain file
+    (catalog healthcheck.config), merged under everything the operator sets."""
+    layer = {}
+    for api in service_apis:
+        layer = merge(layer, _dict((api.get("healthcheck") or {}).get("config")))
+    return layer
 
 
 def node_apis(catalog, services, url_prefixes=()):
@@ -248,7 +258,7 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
     version, release_errors = osapi_series.release_for(entry, name, series, values["version"],
                                                        name in (outside_series or ()))
     config = merge({"DEFAULT": {"log_file": "/var/log/%s/%s.log" % (project, project)}},
-                   _dict(cloud_config), _dict(values["config"]), _dict(config_overrides),
+                   healthcheck_layer(service_apis), _dict(cloud_config), _dict(values["config"]), _dict(config_overrides),
                    _dict(values["config_overrides"]), standalone)
     if not validates_tokens(config):
         # no token to validate: the health check's authenticated call proves nothing
@@ -340,11 +350,8 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
     elif reserved:
         errors.append("osapi_wsgi_gunicorn_options sets %s: the engine writes those itself (socket, entrypoint,"
                       " environment); leave them out." % ", ".join(reserved))
-    if value("tls_enabled") and not (_PEM_CERT.search(str(value("tls_certificate") or ""))
-                                     and _PEM_KEY.search(str(value("tls_private_key") or ""))):
-        errors.append("osapi_wsgi_tls_enabled is true: set osapi_wsgi_tls_certificate to the PEM certificate"
-                      " (with its chain) and osapi_wsgi_tls_private_key to its unencrypted PEM private key"
-                      " (the text, not file names).")
+    errors.extend(osapi_tls.check_tls_pair("osapi_wsgi", value("tls_enabled"), value("tls_certificate"),
+                                           value("tls_private_key"), value("tls_ca_certificate")))
     return errors
 
 
@@ -551,95 +558,6 @@ def venv_dir(svc, pip_key):
     that another package set of the same release (constraints, extra packages) is built
     beside the running one, never into it. The stable path <venv> is a symlink to it."""
     return "%s-%s-%s" % (svc["venv"], svc["version"], hashlib.sha1(str(pip_key).encode("utf-8")).hexdigest()[:8])
-
-
-def haproxy_backends(catalog, services, groups, hostvars, service_groups=None):
-    """One backend per API of each service whose group has hosts: the API's prefix (the
-    first node's <service>_url_prefixes) and one server per node, at the node's connect
-    address (else its ansible_host) and osapi_wsgi_http_port."""
-    service_groups = service_groups or {}
-    out = []
-    for svc in services:
-        hosts = list(groups.get(service_groups.get(svc, svc)) or [])
-        if not hosts or svc not in catalog:
-            continue
-        servers = []
-        for host in hosts:
-            node = hostvars[host]
-            address = connect_address(node.get("osapi_wsgi_listen_address", ""),
-                                      node.get("osapi_wsgi_connect_address", ""),
-                                      fallback=node.get("ansible_host", host))
-            servers.append({"name": host, "address": address, "port": int(node.get("osapi_wsgi_http_port", 80)),
-                            "hostport": hostport(address, int(node.get("osapi_wsgi_http_port", 80)))})
-        prefixes = hostvars[hosts[0]].get(svc + "_url_prefixes", {})
-        for api in apis(catalog[svc], prefixes):
-            # internal: not on the public frontend (catalog `internal`, nova's metadata API)
-            out.append({"name": api["name"], "service": svc, "prefix": api["prefix"], "servers": servers,
-                        "internal": bool(api.get("internal"))})
-    return out
-
-
-def haproxy_frontends(backends, bind_address, internal_bind_address=""):
-    """HAProxy's frontends: [name, address, backends]. The public one (haproxy_bind_address)
-    leaves the internal APIs (catalog `internal`: nova's metadata API) out; the internal one
-    (haproxy_internal_bind_address, when set) routes every API."""
-    out = [["osapi", bind_address, [backend for backend in backends if not backend.get("internal")]]]
-    if internal_bind_address:
-        out.append(["osapi_internal", internal_bind_address, list(backends)])
-    return out
-
-
-def haproxy_services(catalog, wanted, groups, service_groups=None):
-    """The services HAProxy balances: haproxy_services, or every catalog service with a group."""
-    if wanted:
-        return list(wanted)
-    known = set(groups) | set(service_groups or {})
-    return [svc for svc in catalog if svc in known]
-
-
-def haproxy_node_servers(stats, backends, host, hostvars, default_socket="/run/haproxy/admin.sock"):
-    """The HAProxy servers of one node: {lb, backend, socket} for each line of each load
-    balancer's ``show stat`` (stats: the registered results, item = the load balancer) that
-    names one of the backends and the node."""
-    out = []
-    for result in stats:
-        lb = result["item"]
-        for line in result.get("stdout_lines", []):
-            fields = line.split(",")
-            if len(fields) > 17 and fields[0] in backends and fields[1] == host:
-                out.append({"lb": lb, "backend": fields[0],
-                            "socket": hostvars[lb].get("haproxy_admin_socket", default_socket)})
-    return out
-
-
-def check_haproxy(catalog, settings, backends):
-    """haproxy_* settings against the catalog and the backends found (keys without the prefix)."""
-    errors = []
-    unknown = [svc for svc in settings.get("services") or [] if svc not in catalog]
-    if unknown:
-        errors.append("haproxy_services names services the catalog does not know: %s." % ", ".join(unknown))
-    if not backends:
-        errors.append("haproxy_services: no service has hosts to balance; put API nodes into groups named"
-                      " after the services (keystone, ...) or set haproxy_service_groups.")
-    errors.extend(check_port(settings.get("port"), "haproxy_port"))
-    if not _is_ip(settings.get("bind_address", "")):
-        errors.append("haproxy_bind_address is '%s': set it to an IPv4 or IPv6 address (0.0.0.0 for all)."
-                      % settings.get("bind_address", ""))
-    internal = str(settings.get("internal_bind_address") or "")
-    if internal:
-        if not _is_ip(internal) or internal in WILDCARDS:
-            errors.append("haproxy_internal_bind_address is '%s': set it to the load balancer's IP address on the"
-                          " internal network (not every address), or empty." % internal)
-        elif internal == str(settings.get("bind_address")) or str(settings.get("bind_address")) in WILDCARDS:
-            errors.append("haproxy_internal_bind_address is %s, where the public frontend (haproxy_bind_address %s)"
-                          " listens too: the internal APIs would be public. Give the public frontend its own address."
-                          % (internal, settings.get("bind_address")))
-    prefixes = [backend["prefix"] for backend in backends]
-    if len(set(prefixes)) != len(prefixes):
-        errors.append("haproxy_services: two APIs share a URL prefix (%s)." % ", ".join(prefixes))
-    if not settings.get("check_expect_status"):
-        errors.append("haproxy_check_expect_status must list at least one HTTP status, e.g. [200, 300].")
-    return errors
 
 
 # keystone's defaults for the token lifetimes the key count follows ([token] section)

@@ -164,12 +164,15 @@ def records(scenario, api, nodes, cloud, read_call_made, tmp_path_factory) -> di
             imported = import_entrypoint(ansible_host, item, scenario.catalog)
             status, body = answer(api, f"{base}{item.prefix}/", {"X-Auth-Token": token} if item.token_required else {})
             failed = "error" in imported
+            check = specs[item.api].get("healthcheck")
+            health = answer(api, f"{base}{item.prefix}{check['path']}", {})[0] if check else None
             found[item.api] = {
                 "service": item.service, "api": item.api, "entrypoint": item.entrypoint, "prefix": item.prefix,
                 "import_ok": not failed, "import_seconds": imported.get("import_seconds"),
                 "version": imported.get("version"), "import_error": imported.get("msg") if failed else None,
                 "status": status, "install_seconds": int(sizes[item.service][0]), "venv_mb": int(sizes[item.service][1]),
                 "answers": status in (200, 300) and bool(VERSION_DOC.search(body)),
+                "healthcheck": check["path"] if check else None, "healthcheck_status": health,
                 "service_type": specs[item.api].get("service_type"),
                 "endpoints": listed.get(specs[item.api].get("service_type"), []),
                 **read_call(scenario, cloud, api, specs[item.api], item.prefix, read_call_made),
@@ -187,6 +190,13 @@ def test_entrypoint_imports(records, deployed_api):
 def test_prefix_answers_a_version_document(records, deployed_api):
     record = records[deployed_api.api]
     assert record["answers"], f"GET {record['prefix']}/: HTTP {record['status']}"
+
+
+def test_healthcheck_answers_without_a_token(records, deployed_api):
+    record = records[deployed_api.api]
+    if not record["healthcheck"]:
+        pytest.skip(f"{deployed_api.api} has no healthcheck (catalog): load balancers check GET {record['prefix']}/")
+    assert record["healthcheck_status"] == 200, f"GET {record['prefix']}{record['healthcheck']}"
 
 
 def test_registered_in_keystone_with_public_and_internal_endpoints(records, deployed_api):

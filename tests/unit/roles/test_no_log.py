@@ -20,6 +20,8 @@ KEYWORDS = {"name", "no_log", "when", "tags", "loop_control", "register", "chang
             "notify", "become", "delegate_to", "run_once"}
 SHOWN = {
     "Check the shared settings": "a settings check: its message names the variables (check_shared), never a value",
+    "Refuse settings that cannot work, before changing anything":
+        "HAProxy's settings check: its messages name the variables (check_haproxy), never a value",
     "Check that the TLS key belongs to the certificate": "names the variables; the key itself is checked no_log before",
     "Validate the settings against each other and the host's other APIs | {{ __osapi_wsgi_svc.name }}":
         "a settings check: its message names the variables (check_service), never a value",

@@ -51,6 +51,22 @@ def test_service_user_only_where_the_catalog_says():
     assert cloud.cloud_layer(CATALOG["nova"], "nova", SETTINGS)["service_user"]["send_service_user_token"] is True
 
 
+def test_the_deployments_ca_reaches_every_keystoneauth_section():
+    plain = cloud.cloud_layer(CATALOG["nova"], "nova", SETTINGS)
+    assert not any("cafile" in section for section in plain.values() if isinstance(section, dict))
+    layer = cloud.cloud_layer(CATALOG["nova"], "nova", dict(SETTINGS, cafile="/usr/local/share/ca-certificates/osapi-wsgi-ca.crt"))
+    sections = ["keystone_authtoken", "service_user"] + sorted(CATALOG["nova"]["peers"])
+    assert sections[2:], "nova calls peers (placement, neutron, ...)"
+    assert {name: layer[name].get("cafile") for name in sections} == dict.fromkeys(
+        sections, "/usr/local/share/ca-certificates/osapi-wsgi-ca.crt")
+
+
+def test_proxy_headers_are_parsed_only_behind_haproxy():
+    assert "oslo_middleware" not in cloud.cloud_layer(CATALOG["glance"], "glance", SETTINGS)
+    layer = cloud.cloud_layer(CATALOG["glance"], "glance", dict(SETTINGS, behind_proxy=True))
+    assert layer["oslo_middleware"] == {"enable_proxy_headers_parsing": True}
+
+
 def test_no_memcached_means_no_memcache_options():
     layer = cloud.cloud_layer(CATALOG["placement"], "placement", dict(SETTINGS, memcached_servers=[]))
     assert "memcached_servers" not in layer["keystone_authtoken"]

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.osapi.wsgi.plugins.filter.engine import FilterModule
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import haproxy
 
 CATALOG = osapi_catalog.load()
 
@@ -116,13 +117,13 @@ def test_haproxy_backends_over_ipv6_and_connect_addresses():
     hostvars = {"api1": {"osapi_wsgi_listen_address": "::1", "osapi_wsgi_http_port": 8080},
                 "api2": {"osapi_wsgi_listen_address": "0.0.0.0", "osapi_wsgi_connect_address": "127.0.0.3"},
                 "api3": {"ansible_host": "192.0.2.3"}}
-    services = engine.haproxy_services(CATALOG, [], groups)
+    services = haproxy.haproxy_services(CATALOG, [], groups)
     assert services == ["keystone"]
-    backends = engine.haproxy_backends(CATALOG, services, groups, hostvars)
+    backends = haproxy.haproxy_backends(CATALOG, services, groups, hostvars)
     assert [srv["hostport"] for srv in backends[0]["servers"]] == ["[::1]:8080", "127.0.0.3:80", "192.0.2.3:80"]
     assert backends[0]["prefix"] == "/identity"
-    assert engine.haproxy_backends(CATALOG, ["keystone"], {"identity": ["api1"]}, hostvars,
-                                   {"keystone": "identity"})[0]["servers"][0]["name"] == "api1"
+    assert haproxy.haproxy_backends(CATALOG, ["keystone"], {"identity": ["api1"]}, hostvars,
+                                    {"keystone": "identity"})[0]["servers"][0]["name"] == "api1"
 
 
 def test_merge_replaces_what_is_not_a_mapping():
@@ -184,18 +185,18 @@ def test_haproxy_node_servers_from_show_stat():
     line = "keystone-api,api1," + ",".join(["0"] * 15) + ",UP,1"
     stats = [{"item": "lb1", "stdout_lines": [header, line, line.replace("api1", "api2"), "keystone-api,BACKEND"]},
              {"item": "lb2", "stdout_lines": [line.replace("keystone-api", "other-api")]}]
-    servers = engine.haproxy_node_servers(stats, ["keystone-api"], "api1", {"lb1": {}, "lb2": {"haproxy_admin_socket": "/s"}})
+    servers = haproxy.haproxy_node_servers(stats, ["keystone-api"], "api1", {"lb1": {}, "lb2": {"haproxy_admin_socket": "/s"}})
     assert servers == [{"lb": "lb1", "backend": "keystone-api", "socket": "/run/haproxy/admin.sock"}]
 
 
 def test_nova_metadata_stays_off_the_public_haproxy_frontend():
     groups = {"nova": ["api1"], "keystone": ["api1"]}
     hostvars = {"api1": {"osapi_wsgi_listen_address": "10.0.0.11"}}
-    backends = engine.haproxy_backends(CATALOG, ["keystone", "nova"], groups, hostvars)
-    public = engine.haproxy_frontends(backends, "192.0.2.5")
+    backends = haproxy.haproxy_backends(CATALOG, ["keystone", "nova"], groups, hostvars)
+    public = haproxy.haproxy_frontends(backends, "192.0.2.5")
     assert [name for name, address, apis in public] == ["osapi"]
     assert [be["name"] for be in public[0][2]] == ["keystone-api", "nova-api"]
-    both = engine.haproxy_frontends(backends, "192.0.2.5", "10.0.0.5")
+    both = haproxy.haproxy_frontends(backends, "192.0.2.5", "10.0.0.5")
     assert both[1][:2] == ["osapi_internal", "10.0.0.5"]
     assert [be["name"] for be in both[1][2]] == ["keystone-api", "nova-api", "nova-metadata"]
 

@@ -15,6 +15,7 @@ import yaml
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import haproxy
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
@@ -80,15 +81,18 @@ def errors_of(case):
         overrides = given.get("keystone_config_overrides") or {}
         return engine.key_rotation(given.get("keystone_key_rotation_interval", 86400), overrides.get("token"),
                                    overrides.get("fernet_tokens"))["errors"]
-    settings = dict(HAPROXY_DEFAULTS, **given)
+    # the defaults that are templates, as they resolve on a deployment without TLS
+    resolved = {"haproxy_port": 80, "haproxy_tls_enabled": False, "haproxy_tls_ca_certificate": "",
+                "haproxy_tls_names": ["192.0.2.5", "lb1"]}
+    settings = dict(HAPROXY_DEFAULTS, **dict(resolved, **given))
     settings = {key[len("haproxy_"):]: value for key, value in settings.items()}
     groups = case.get("groups", {"keystone": ["api1", "api2"]})
     hostvars = {host: {"osapi_wsgi_listen_address": "127.0.0.2"} for hosts in groups.values() for host in hosts}
     for host, values in (case.get("hostvars") or {}).items():
         hostvars[host].update(values)
-    services = engine.haproxy_services(CATALOG, settings["services"], groups, settings["service_groups"])
-    backends = engine.haproxy_backends(CATALOG, services, groups, hostvars, settings["service_groups"])
-    return engine.check_haproxy(CATALOG, settings, backends)
+    services = haproxy.haproxy_services(CATALOG, settings["services"], groups, settings["service_groups"])
+    backends = haproxy.haproxy_backends(CATALOG, services, groups, hostvars, settings["service_groups"])
+    return haproxy.check_haproxy(CATALOG, settings, backends)
 
 
 @pytest.fixture(scope="module")

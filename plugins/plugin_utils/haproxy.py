@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HAProxy's decisions (osapi.wsgi.haproxy and playbooks/rolling.yml): which services it
+balances, a backend per API with a server per node (over TLS where the node has it),
+the frontends, the servers of one node in ``show stat``, and the checks of the haproxy_*
+settings. Plain functions of the catalog and the inventory; checks return a list of
+messages (empty: accepted).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import tls as osapi_tls
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import (
+    WILDCARDS, _is_ip, apis, check_port, connect_address, hostport)
+
+
+def haproxy_backends(catalog, services, groups, hostvars, service_groups=None, check_status=(200, 300)):
+    """One backend per API of each service whose group has hosts: the API's prefix (the
+    first node's <service>_url_prefixes) and one server per node, at the node's connect
+    address (else its ansible_host) and osapi_wsgi_http_port, over TLS where the node
+    has osapi_wsgi_tls_enabled."""
+    service_groups = service_groups or {}
+    out = []
+    for svc in services:
+        hosts = list(groups.get(service_groups.get(svc, svc)) or [])
+        if not hosts or svc not in catalog:
+            continue
+        servers = []
+        for host in hosts:
+            node = hostvars[host]
+            address = connect_address(node.get("osapi_wsgi_listen_address", ""),
+                                      node.get("osapi_wsgi_connect_address", ""),
+                                      fallback=node.get("ansible_host", host))
+            port = int(node.get("osapi_wsgi_http_port", 80))
+            # a node with TLS is reached over TLS, its certificate verified against the CA and
+            # its inventory name; certificate: the operator's, when given (check_haproxy)
+            servers.append({"name": host, "address": address, "port": port, "hostport": hostport(address, port),
+                            "tls": _true(node.get("osapi_wsgi_tls_enabled", False)),
+                            "certificate": str(node.get("osapi_wsgi_tls_certificate") or "")})
+        prefixes = hostvars[hosts[0]].get(svc + "_url_prefixes", {})
+        for api in apis(catalog[svc], prefixes):
+            # internal: not on the public frontend (catalog `internal`, nova's metadata API)
+            # the health check: the API's healthcheck (200; 503 while its drain file exists),
+            # else GET <prefix>/ (haproxy_check_expect_status, and 401 where even that needs a token)
+            healthcheck = api.get("healthcheck") or {}
+            out.append({"name": api["name"], "service": svc, "prefix": api["prefix"], "servers": servers,
+                        "internal": bool(api.get("internal")),
+                        "check_path": api["prefix"] + (healthcheck.get("path") or "/"),
+                        "check_status": [200] if healthcheck else
+                        sorted(set(int(status) for status in check_status) | ({401} if api.get("token_required") else set()))})
+    return out
+
+
+def haproxy_frontends(backends, bind_address, internal_bind_address=""):
+    """HAProxy's frontends: [name, address, backends]. The public one (haproxy_bind_address)
+    leaves the internal APIs (catalog `internal`: nova's metadata API) out; the internal one
+    (haproxy_internal_bind_address, when set) routes every API."""
+    out = [["osapi", bind_address, [backend for backend in backends if not backend.get("internal")]]]
+    if internal_bind_address:
+        out.append(["osapi_internal", internal_bind_address, list(backends)])
+    return out
+
+
+def haproxy_services(catalog, wanted, groups, service_groups=None):
+    """The services HAProxy balances: haproxy_services, or every catalog service with a group."""
+    if wanted:
+        return list(wanted)
+    known = set(groups) | set(service_groups or {})
+    return [svc for svc in catalog if svc in known]
+
+
+def haproxy_node_servers(stats, backends, host, hostvars, default_socket="/run/haproxy/admin.sock"):
+    """The HAProxy servers of one node: {lb, backend, socket} for each line of each load
+    balancer's ``show stat`` (stats: the registered results, item = the load balancer) that
+    names one of the backends and the node."""
+    out = []
+    for result in stats:
+        lb = result["item"]
+        for line in result.get("stdout_lines", []):
+            fields = line.split(",")
+            if len(fields) > 17 and fields[0] in backends and fields[1] == host:
+                out.append({"lb": lb, "backend": fields[0],
+                            "socket": hostvars[lb].get("haproxy_admin_socket", default_socket)})
+    return out
+
+
+def check_haproxy(catalog, settings, backends):
+    """haproxy_* settings against the catalog and the backends found (keys without the prefix)."""
+    errors = []
+    unknown = [svc for svc in settings.get("services") or [] if svc not in catalog]
+    if unknown:
+        errors.append("haproxy_services names services the catalog does not know: %s." % ", ".join(unknown))
+    if not backends:
+        errors.append("haproxy_services: no service has hosts to balance; put API nodes into groups named"
+                      " after the services (keystone, ...) or set haproxy_service_groups.")
+    errors.extend(check_port(settings.get("port"), "haproxy_port"))
+    if not _is_ip(settings.get("bind_address", "")):
+        errors.append("haproxy_bind_address is '%s': set it to an IPv4 or IPv6 address (0.0.0.0 for all)."
+                      % settings.get("bind_address", ""))
+    internal = str(settings.get("internal_bind_address") or "")
+    if internal:
+        if not _is_ip(internal) or internal in WILDCARDS:
+            errors.append("haproxy_internal_bind_address is '%s': set it to the load balancer's IP address on the"
+                          " internal network (not every address), or empty." % internal)
+        elif internal == str(settings.get("bind_address")) or str(settings.get("bind_address")) in WILDCARDS:
+            errors.append("haproxy_internal_bind_address is %s, where the public frontend (haproxy_bind_address %s)"
+                          " listens too: the internal APIs would be public. Give the public frontend its own address."
+                          % (internal, settings.get("bind_address")))
+    prefixes = [backend["prefix"] for backend in backends]
+    if len(set(prefixes)) != len(prefixes):
+        errors.append("haproxy_services: two APIs share a URL prefix (%s)." % ", ".join(prefixes))
+    if not settings.get("check_expect_status"):
+        errors.append("haproxy_check_expect_status must list at least one HTTP status, e.g. [200, 300].")
+    errors.extend(check_haproxy_tls(settings, backends))
+    return errors
+
+
+def check_haproxy_tls(settings, backends):
+    """The TLS settings of HAProxy and of the nodes it reaches over TLS."""
+    enabled = _true(settings.get("tls_enabled"))
+    certificate = str(settings.get("tls_certificate") or "").strip()
+    errors = osapi_tls.check_tls_pair("haproxy", enabled, certificate, settings.get("tls_private_key"),
+                                      settings.get("tls_ca_certificate"))
+    if errors:
+        return errors
+    names = [str(name) for name in settings.get("tls_names") or [] if str(name).strip()]
+    if enabled and not certificate and not names:
+        errors.append("haproxy_tls_names is empty: list the names (the public DNS name, the addresses) clients"
+                      " reach HAProxy by, for the certificate the collection's CA issues.")
+    if enabled and certificate:
+        missing = osapi_tls.missing_names(certificate, names)
+        if missing:
+            errors.append("haproxy_tls_certificate is not valid for %s (it names %s): give a certificate for every"
+                          " name in haproxy_tls_names, or change haproxy_tls_names."
+                          % (", ".join(missing), ", ".join(osapi_tls.certificate_names(certificate) or ["nothing"])))
+    servers = {server["name"]: server for backend in backends for server in backend["servers"] if server.get("tls")}
+    own = sorted(name for name, server in servers.items() if server.get("certificate"))
+    if own and not str(settings.get("tls_ca_certificate") or "").strip():
+        errors.append("HAProxy reaches %s over TLS with the operator's certificates (osapi_wsgi_tls_certificate)"
+                      " but haproxy_tls_ca_certificate is empty: set it (or osapi_wsgi_tls_ca_certificate) to the"
+                      " CA that signed them, or HAProxy would mark those nodes down." % ", ".join(own))
+    for name in own:
+        if osapi_tls.missing_names(servers[name]["certificate"], [name]):
+            errors.append("%s's osapi_wsgi_tls_certificate does not name %s, the name HAProxy verifies it by:"
+                          " issue it for that name too." % (name, name))
+    return errors
+
+
+def _true(value):
+    return str(value).strip().lower() in ("true", "yes", "on", "1")

@@ -1,0 +1,115 @@
+"""HAProxy's decisions (plugins/plugin_utils/haproxy.py) and the TLS names (tls.py), without a host."""
+from __future__ import annotations
+
+import datetime
+import ipaddress
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import haproxy
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import tls
+
+CATALOG = osapi_catalog.load()
+
+
+def certificate(*names):
+    """A self-signed PEM certificate for the names (IP addresses as IP names)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
+    alt = [x509.IPAddress(ipaddress.ip_address(name)) if name[0].isdigit() else x509.DNSName(name) for name in names]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(alt), critical=False).sign(key, hashes.SHA256()))
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def settings(**overrides):
+    values = {"services": [], "port": 443, "bind_address": "192.0.2.5", "internal_bind_address": "",
+              "check_expect_status": [200, 300], "tls_enabled": True, "tls_certificate": "",
+              "tls_private_key": "", "tls_names": ["192.0.2.5", "lb1"], "tls_ca_certificate": ""}
+    values.update(overrides)
+    return values
+
+
+def backends(hostvars):
+    groups = {"keystone": sorted(hostvars)}
+    return haproxy.haproxy_backends(CATALOG, ["keystone"], groups, hostvars)
+
+
+def test_certificate_names_and_wildcards():
+    pem = certificate("api.example.org", "*.cloud.example.org", "192.0.2.5")
+    assert tls.certificate_names(pem) == ["api.example.org", "*.cloud.example.org", "192.0.2.5"]
+    assert tls.missing_names(pem, ["API.example.org", "nova.cloud.example.org", "192.0.2.5"]) == []
+    assert tls.missing_names(pem, ["a.b.cloud.example.org", "192.0.2.6", "example.org"]) == [
+        "a.b.cloud.example.org", "192.0.2.6", "example.org"]
+    assert tls.certificate_names("not a certificate") is None
+    assert tls.missing_names("", ["x"]) == ["x"]
+
+
+def test_servers_with_tls_are_reached_over_it_and_checked_on_their_healthcheck():
+    found = backends({"api1": {"osapi_wsgi_listen_address": "10.0.0.1", "osapi_wsgi_tls_enabled": True,
+                               "osapi_wsgi_http_port": 443},
+                      "api2": {"osapi_wsgi_listen_address": "10.0.0.2"}})
+    keystone = found[0]
+    assert [(srv["name"], srv["tls"], srv["hostport"]) for srv in keystone["servers"]] == [
+        ("api1", True, "10.0.0.1:443"), ("api2", False, "10.0.0.2:80")]
+    assert (keystone["check_path"], keystone["check_status"]) == ("/identity/healthcheck", [200])
+
+
+def test_apis_without_a_healthcheck_are_checked_on_their_prefix():
+    groups = {"placement": ["api1"], "mistral": ["api1"]}
+    hostvars = {"api1": {"osapi_wsgi_listen_address": "10.0.0.1"}}
+    balanced = haproxy.haproxy_backends(CATALOG, ["placement", "mistral"], groups, hostvars, check_status=[200, 300])
+    found = {be["name"]: be for be in balanced}
+    assert (found["placement-api"]["check_path"], found["placement-api"]["check_status"]) == ("/placement/", [200, 300])
+    # mistral answers even GET / only to a token: its own 401 says it is up
+    assert found["mistral-api"]["check_status"] == [200, 300, 401]
+
+
+@pytest.mark.parametrize("name", sorted(CATALOG))
+def test_every_healthcheck_has_a_drain_file_under_the_services_own_directories(name):
+    project = CATALOG[name].get("project", name)
+    for api in CATALOG[name]["apis"]:
+        check = api.get("healthcheck")
+        if not check:
+            continue
+        assert check["path"] == "/healthcheck"
+        assert check["drain_file"] in ("/etc/%s/healthcheck_disable" % project,
+                                       "/var/lib/%s/healthcheck_disable" % project), api["name"]
+        paths = [section.get("disable_by_file_path") for section in (check.get("config") or {}).values()
+                 if isinstance(section, dict) and "disable_by_file_path" in section]
+        assert paths in ([], [check["drain_file"]]), api["name"]
+
+
+def test_tls_checks_pass_with_the_collections_ca():
+    found = backends({"api1": {"osapi_wsgi_listen_address": "10.0.0.1", "osapi_wsgi_tls_enabled": True}})
+    assert haproxy.check_haproxy_tls(settings(), found) == []
+
+
+def test_an_operators_certificate_must_name_every_name():
+    errors = haproxy.check_haproxy_tls(settings(tls_certificate=certificate("lb1"),
+                                                tls_private_key="-----BEGIN PRIVATE KEY-----\nx\n"), [])
+    assert len(errors) == 1 and "192.0.2.5" in errors[0] and "haproxy_tls_names" in errors[0]
+
+
+def test_nodes_with_the_operators_certificates_need_their_ca_and_their_name():
+    found = backends({"api1": {"osapi_wsgi_listen_address": "10.0.0.1", "osapi_wsgi_tls_enabled": "true",
+                               "osapi_wsgi_tls_certificate": certificate("10.0.0.1")}})
+    errors = haproxy.check_haproxy_tls(settings(), found)
+    assert any("haproxy_tls_ca_certificate is empty" in error for error in errors)
+    assert any("does not name api1" in error for error in errors)
+    fixed = backends({"api1": {"osapi_wsgi_listen_address": "10.0.0.1", "osapi_wsgi_tls_enabled": "true",
+                               "osapi_wsgi_tls_certificate": certificate("api1", "10.0.0.1")}})
+    assert haproxy.check_haproxy_tls(settings(tls_ca_certificate=certificate("ca")), fixed) == []
+
+
+def test_tls_names_are_needed_for_an_issued_certificate():
+    assert "haproxy_tls_names" in " ".join(haproxy.check_haproxy_tls(settings(tls_names=[]), []))
+    assert haproxy.check_haproxy_tls(settings(tls_enabled=False, tls_names=[]), []) == []

@@ -5,8 +5,8 @@
 #   scripts/test.sh catalog         only the catalog scenario (every service, about 20 min)
 # Stages: lint build sanity unit, then one per Molecule scenario (SCENARIOS below).
 # Every stage runs even after a failure; the exit code is non-zero if any failed.
-# The catalog, multinode, mod_wsgi and eventlet scenarios run in the background beside the others
-# (OSAPI_TEST_SERIAL=1: not).
+# The catalog, mod_wsgi and eventlet scenarios (one lane) and upgrade (another) run in the
+# background beside the others (OSAPI_TEST_SERIAL=1: not).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -96,32 +96,41 @@ run_in_foreground() {
   finish_stage "$1" "${PIPESTATUS[0]}" $((SECONDS - start))
 }
 
-# Two lanes on 2 cores: the catalog scenario (the longest: no timing checks, its own
-# container and address), then multinode, mod_wsgi and eventlet, run in the background;
-# every other stage runs in the foreground meanwhile, upgrade last (the lanes' lengths of
-# the last full run: docs/testing.md). Each lane keeps the other's CPU busy while it
-# waits (pip, service starts, load phases); the load checks (failed requests; p99 below
-# 1 s in mod_wsgi and multinode) passed beside the other lane (docs/testing.md).
+# Three lanes on 2 cores: two run in the background, one stage after the other, while
+# every other stage runs in the foreground (lint, build, sanity, unit, uwsgi, mode_switch,
+# multinode). Each lane keeps the CPU busy while the others wait (pip, service starts,
+# load phases); the lanes' lengths of the last full run are in docs/testing.md, and the
+# load checks (failed requests; p99 below 1 s in mod_wsgi and multinode) pass beside the
+# other lanes. OSAPI_TEST_LANES changes the background lanes ('|' between lanes);
 # OSAPI_TEST_SERIAL=1 runs every stage one after the other.
+IFS='|' read -r -a lanes <<< "${OSAPI_TEST_LANES:-catalog mod_wsgi eventlet|upgrade}"
 background=()
+lane_pids=()
 if [ "${OSAPI_TEST_SERIAL:-0}" != 1 ] && [ ${#STAGES[@]} -gt 1 ]; then
-  for stage in catalog multinode mod_wsgi eventlet; do
-    if printf '%s\n' "${STAGES[@]}" | grep -qx "$stage"; then background+=("$stage"); fi
-  done
-  # one background stage and nothing else to run beside it: run it in the foreground
-  if [ ${#background[@]} -eq ${#STAGES[@]} ]; then background=(); fi
-fi
-if [ ${#background[@]} -gt 0 ]; then
-  echo "::: stages ${background[*]}: started in the background, logs in $logdir"
-  for stage in "${background[@]}"; do rm -f "$logdir/$stage.result"; done
-  (
-    for stage in "${background[@]}"; do
-      start=$SECONDS
-      run_stage "$stage" > "$logdir/$stage.log" 2>&1
-      echo "$? $((SECONDS - start))" > "$logdir/$stage.result"
+  chosen=()
+  for lane in "${lanes[@]}"; do
+    picked=""
+    for stage in $lane; do
+      if printf '%s\n' "${STAGES[@]}" | grep -qx "$stage"; then picked="$picked $stage"; fi
     done
-  ) &
-  background_pid=$!
+    [ -n "$picked" ] && chosen+=("$picked")
+  done
+  # background stages and nothing else to run beside them: run them in the foreground
+  count=0; for lane in "${chosen[@]}"; do for stage in $lane; do count=$((count + 1)); done; done
+  if [ "$count" -lt ${#STAGES[@]} ] || [ ${#chosen[@]} -gt 1 ]; then
+    for lane in "${chosen[@]}"; do
+      for stage in $lane; do background+=("$stage"); rm -f "$logdir/$stage.result"; done
+      echo "::: stages$lane: started in a background lane, logs in $logdir"
+      (
+        for stage in $lane; do
+          start=$SECONDS
+          run_stage "$stage" > "$logdir/$stage.log" 2>&1
+          echo "$? $((SECONDS - start))" > "$logdir/$stage.result"
+        done
+      ) &
+      lane_pids+=("$!")
+    done
+  fi
 fi
 for stage in "${STAGES[@]}"; do
   if printf '%s\n' "${background[@]}" | grep -qx "$stage"; then continue; fi
@@ -129,7 +138,7 @@ for stage in "${STAGES[@]}"; do
 done
 if [ ${#background[@]} -gt 0 ]; then
   echo "::: waiting for the background stages ${background[*]}"
-  wait "$background_pid"
+  wait "${lane_pids[@]}"
   for stage in "${background[@]}"; do
     rc=1 seconds=0
     if [ -f "$logdir/$stage.result" ]; then read -r rc seconds < "$logdir/$stage.result"; fi

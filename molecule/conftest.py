@@ -188,9 +188,14 @@ class Scenario:
         the collection's CA (osapi.wsgi.tls: <inventory dir>/.osapi-secrets/tls/ca.crt)."""
         if not self.tls():
             return None
+        return self.vars().get("osapi_test_ca_file") or os.path.join(self.secrets_dir(), "tls", "ca.crt")
+
+    def secrets_dir(self) -> str:
+        """Where the deploy generated its secrets, the collection's CA and the admin's
+        clouds.yaml and openrc (osapi_wsgi_secrets_dir's default: <inventory dir>/.osapi-secrets)."""
         inventory = self.runner.inventory_file
         inventory_dir = inventory if os.path.isdir(inventory) else os.path.dirname(inventory)
-        return self.vars().get("osapi_test_ca_file") or os.path.join(inventory_dir, ".osapi-secrets", "tls", "ca.crt")
+        return os.path.join(inventory_dir, ".osapi-secrets")
 
     def node(self, host: str):
         """A testinfra host for an inventory host: ``podman exec`` for podman connections
@@ -361,23 +366,16 @@ CLIENT = pathlib.Path(os.environ.get("OSAPI_CLIENTS", "")) / "openstack"
 
 
 @pytest.fixture(scope="session")
-def cloud(scenario, tmp_path_factory):
-    """Runs `openstack <args>` against the scenario's cloud; returns the parsed JSON (or text)."""
+def cloud(scenario):
+    """Runs `openstack <args>` against the scenario's cloud, as keystone's admin through the
+    clouds.yaml the deploy wrote for the operator (keystone_client_files_dir); returns the
+    parsed JSON (or text)."""
     if not CLIENT.exists():
         pytest.fail(f"no openstack client at {CLIENT}: run through scripts/test.sh (it sets OSAPI_CLIENTS)")
-    directory = tmp_path_factory.mktemp("cloud")
-    config = directory / "clouds.yaml"
-    auth = {"auth_url": f"{scenario.base_url()}/identity", "username": "admin", "project_name": "admin",
-            "password": scenario.var("keystone_admin_password"),
-            "user_domain_name": "Default", "project_domain_name": "Default"}
-    clouds = {"clouds": {"test": {
-        "auth": auth, "region_name": "RegionOne", "interface": "public", "identity_api_version": 3}}}
-    config.write_text(json.dumps(clouds))
-    config.chmod(0o600)
-    if scenario.cafile():
-        clouds["clouds"]["test"]["cacert"] = scenario.cafile()
-        config.write_text(json.dumps(clouds))
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="test")
+    config = pathlib.Path(scenario.secrets_dir()) / "clouds.yaml"
+    if not config.exists():
+        pytest.fail(f"no {config}: the keystone role writes it for the admin (keystone_client_files_dir)")
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="osapi")
 
     def run(*args, fmt="json", check=True, extra_env=None):
         argv = [str(CLIENT), *args] + (["-f", fmt] if fmt else [])

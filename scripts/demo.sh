@@ -59,24 +59,6 @@ registry = json.load(open("/etc/ansible/facts.d/osapi_wsgi.fact"))
 print(", ".join("%s %s (series %s, %d packages)" % (name, entry.get("version"), entry.get("series"), len(entry.get("installed", [])))
                 for name, entry in sorted(registry.items())))')
 
-# clouds.yaml for the openstack client (python-openstackclient in the tool venv)
-(umask 077; cat > "$demo/clouds.yaml" <<YAML
-clouds:
-  osapi-demo:
-    auth:
-      auth_url: http://$address/identity
-      username: admin
-      password: "$(cat "$secrets/keystone_admin_password")"
-      project_name: admin
-      user_domain_name: Default
-      project_domain_name: Default
-    region_name: RegionOne
-    interface: public
-    identity_api_version: 3
-YAML
-)
-chmod 0600 "$demo/clouds.yaml"
-
 cat <<MSG
 
 Deployed into the container $name (host network, Apache on $address:80):
@@ -86,8 +68,9 @@ Deployed into the container $name (host network, Apache on $address:80):
   MariaDB and memcached on $address; passwords in $secrets (0600 files)
   releases: $releases
 
-Use them with the openstack client (clouds.yaml written to $demo/clouds.yaml, 0600):
-  export PATH=$OSAPI_CLIENTS:\$PATH OS_CLIENT_CONFIG_FILE=$demo/clouds.yaml OS_CLOUD=osapi-demo
+Use them with the openstack client (the deploy wrote the admin's clouds.yaml and openrc, 0600,
+into $secrets; \`source $secrets/openrc\` works too):
+  export PATH=$OSAPI_CLIENTS:\$PATH OS_CLIENT_CONFIG_FILE=$secrets/clouds.yaml OS_CLOUD=osapi
   openstack token issue
   openstack catalog list
   openstack resource provider list

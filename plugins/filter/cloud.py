@@ -34,4 +34,5 @@ class FilterModule(object):
             "needs_service_password": cloud.needs_service_password,
             "secret_names": cloud.secret_names,
             "ini_escape": cloud.ini_escape,
+            "client_files": cloud.client_files,
         }, ERRORS)

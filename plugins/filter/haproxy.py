@@ -21,5 +21,6 @@ class FilterModule(object):
             "haproxy_backends": haproxy.haproxy_backends,
             "haproxy_frontends": haproxy.haproxy_frontends,
             "haproxy_node_servers": haproxy.haproxy_node_servers,
+            "proxy_addresses": haproxy.proxy_addresses,
             "check_haproxy": haproxy.check_haproxy,
         }, ERRORS)

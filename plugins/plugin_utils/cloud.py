@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import shlex
 from urllib.parse import quote
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets as osapi_secrets
@@ -302,3 +303,27 @@ def endpoints(entry, name, public_base, internal_base, region, prefixes=None):
         for interface, base in (("public", public_base), ("internal", internal_base)):
             out.append({"service": service, "interface": interface, "url": base.rstrip("/") + path, "region": region})
     return out
+
+
+def client_files(cloud_name, auth_url, region, admin, cafile=""):
+    """What an operator's clients need to reach the deployment as keystone's admin: a
+    clouds.yaml (cloud cloud_name) and an openrc, the same settings in both (public
+    interface, identity v3, the Default domain, the CA when the endpoints use the
+    deployment's own). admin: {username, password, project_name}. {file name: text}."""
+    auth = {"auth_url": auth_url, "username": admin["username"], "password": admin["password"],
+            "project_name": admin["project_name"], "user_domain_name": "Default", "project_domain_name": "Default"}
+    cloud = {"auth": auth, "region_name": region, "interface": "public", "identity_api_version": 3}
+    if cafile:
+        cloud["cacert"] = cafile
+    env = {"OS_AUTH_URL": auth_url, "OS_USERNAME": auth["username"], "OS_PASSWORD": auth["password"],
+           "OS_PROJECT_NAME": auth["project_name"], "OS_USER_DOMAIN_NAME": "Default",
+           "OS_PROJECT_DOMAIN_NAME": "Default", "OS_REGION_NAME": region, "OS_INTERFACE": "public",
+           "OS_IDENTITY_API_VERSION": "3"}
+    if cafile:
+        env["OS_CACERT"] = cafile
+    return {
+        "clouds.yaml": "# osapi.wsgi: keystone's admin on this deployment (OS_CLOUD=%s)\n" % cloud_name
+                       + json.dumps({"clouds": {cloud_name: cloud}}, indent=2, sort_keys=True) + "\n",
+        "openrc": "# osapi.wsgi: keystone's admin on this deployment (source this file)\n"
+                  + "".join("export %s=%s\n" % (key, shlex.quote(str(value))) for key, value in env.items()),
+    }

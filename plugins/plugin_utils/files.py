@@ -397,9 +397,17 @@ def vhost_text(host):
     """The one virtual host of osapi.wsgi: every service's routes are included in it."""
     address = host["listen_address"]
     listen = "*:%s" % host["http_port"] if str(address) in WILDCARDS else hostport(address, host["http_port"])
+    proxies = [str(address) for address in host.get("trusted_proxies") or []]
+    # behind HAProxy: the client's address from X-Forwarded-For, believed from these proxies
+    # only, in the log (%a) and for the APIs (REMOTE_ADDR)
+    log_format = ("\"%a %l %u %t \\\"%r\\\" %>s %O \\\"%{Referer}i\\\" \\\"%{User-Agent}i\\\"\""
+                  if proxies else "combined")
     lines = [HEADER, "<VirtualHost %s>\n" % listen, "    ServerName %s\n" % host["server_name"],
              "    ErrorLog ${APACHE_LOG_DIR}/osapi-wsgi_error.log\n",
-             "    CustomLog ${APACHE_LOG_DIR}/osapi-wsgi_access.log combined\n", "    AllowEncodedSlashes NoDecode\n"]
+             "    CustomLog ${APACHE_LOG_DIR}/osapi-wsgi_access.log %s\n" % log_format,
+             "    AllowEncodedSlashes NoDecode\n"]
+    if proxies:
+        lines += ["    RemoteIPHeader X-Forwarded-For\n", "    RemoteIPInternalProxy %s\n" % " ".join(proxies)]
     if host.get("tls_enabled"):
         lines += ["    SSLEngine on\n", "    SSLCertificateFile %s/osapi-wsgi.crt\n" % host["tls_dir"],
                   "    SSLCertificateKeyFile %s/osapi-wsgi.key\n" % host["tls_dir"],
@@ -524,7 +532,8 @@ def other_mode_paths(svc):
 def apache_modules(svc, host):
     """The Apache modules the mode (and TLS) needs."""
     return list((host.get("apache_modules") or {}).get(svc["mode"], [])) + (
-        list(host.get("apache_tls_modules") or []) if host.get("tls_enabled") else [])
+        list(host.get("apache_tls_modules") or []) if host.get("tls_enabled") else []) + (
+        ["remoteip"] if host.get("trusted_proxies") else [])
 
 
 def service_files(svc, host):

@@ -51,6 +51,23 @@ def haproxy_backends(catalog, services, groups, hostvars, service_groups=None, c
     return out
 
 
+def proxy_addresses(groups, hostvars):
+    """The addresses the load balancers reach the API nodes from, which the nodes' Apache
+    believes X-Forwarded-For from (mod_remoteip): per host of the `haproxy` group the first
+    IP address among its haproxy_source_address, haproxy_internal_bind_address and
+    ansible_host."""
+    out = []
+    for lb in groups.get("haproxy") or []:
+        node = hostvars[lb]
+        for key in ("haproxy_source_address", "haproxy_internal_bind_address", "ansible_host"):
+            value = str(node.get(key) or "").strip()
+            if value and _is_ip(value) and value not in WILDCARDS:
+                if value not in out:
+                    out.append(value)
+                break
+    return out
+
+
 def haproxy_frontends(backends, bind_address, internal_bind_address=""):
     """HAProxy's frontends: [name, address, backends]. The public one (haproxy_bind_address)
     leaves the internal APIs (catalog `internal`: nova's metadata API) out; the internal one

@@ -1,5 +1,6 @@
 """HAProxy checks keystone's healthcheck on each node over TLS: the node's drain file takes it
-out of HAProxy (503 on the node's healthcheck) and removing it brings it back."""
+out of HAProxy (503 on the node's healthcheck) and removing it brings it back. The nodes'
+Apache logs the client's address, not HAProxy's (mod_remoteip)."""
 import time
 
 
@@ -39,3 +40,15 @@ def test_a_drain_file_takes_the_node_out_and_back(nodes, scenario, api):
     finally:
         node.run_expect([0], "rm -f /etc/keystone/healthcheck_disable")
     assert wait_for(lb, host, "UP") == "UP"
+
+
+def test_apache_logs_the_clients_address_not_haproxys(nodes, scenario, api):
+    marker = f"remoteip-{time.monotonic_ns()}"
+    answers = [api.get(f"{scenario.lb_url()}/identity/v3?{marker}").status for dummy in scenario.hosts("keystone")]
+    assert answers == [200] * len(answers)
+    logged = []
+    for host in scenario.hosts("keystone"):
+        log = nodes[host].run(f"grep -h {marker} /var/log/apache2/osapi-wsgi_access.log").stdout.splitlines()
+        logged += [line.split()[0] for line in log]
+    lb = scenario.var("haproxy_source_address", scenario.hosts("haproxy")[0])
+    assert logged and lb not in logged and all(address.startswith("127.") for address in logged), logged

@@ -1,4 +1,5 @@
-"""A working cloud, as a user meets it: python-openstackclient through keystone's catalog,
+"""A working cloud, as a user meets it: python-openstackclient with the clouds.yaml and
+openrc the deploy wrote for the admin (0600), through keystone's catalog,
 the catalog's read call of every deployed API, writes at once from several clients, an
 image round trip, and a revoked token refused by every worker.
 
@@ -9,6 +10,9 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import os
+import pathlib
+import stat
+import subprocess
 import uuid
 
 import pytest
@@ -26,6 +30,21 @@ def registered_apis(scenario):
 
 def registered_services(scenario):
     return sorted({pair[0] for pair in registered(scenario)})
+
+
+def test_the_admins_clouds_yaml_and_openrc_are_private_and_work(scenario, cloud):
+    secrets = pathlib.Path(scenario.secrets_dir())
+    for name in ("clouds.yaml", "openrc"):
+        assert stat.S_IMODE((secrets / name).stat().st_mode) == 0o600, name
+    assert cloud("token", "issue")["project_id"]
+    client = pathlib.Path(os.environ["OSAPI_CLIENTS"]) / "openstack"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OS_")}
+    done = subprocess.run(["bash", "-c", 'source "$1" && "$2" token issue -f value -c project_id', "openrc",
+                           str(secrets / "openrc"), str(client)], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0 and done.stdout.strip(), done.stderr[-600:]
+    if scenario.cafile():
+        assert f"export OS_CACERT={scenario.cafile()}" in (secrets / "openrc").read_text()
 
 
 def test_catalog_lists_every_deployed_api_with_public_and_internal_endpoints(scenario, cloud):

@@ -1,7 +1,9 @@
 """The cloud wiring rules (plugins/plugin_utils/cloud.py, through its filters) against the real catalog."""
 from __future__ import annotations
 
+import json
 import pathlib
+import subprocess
 
 import pytest
 
@@ -221,3 +223,16 @@ def test_the_filters_turn_wiring_errors_into_filter_errors():
     from ansible_collections.osapi.wsgi.plugins.filter.cloud import FilterModule
     with pytest.raises(AnsibleFilterError, match="placement_database_password"):
         FilterModule().filters()["database_url"]("placement", "", {"catalog": CATALOG})
+
+
+def test_client_files_say_the_same_in_both_and_quote_for_the_shell():
+    admin = {"username": "admin", "password": "p'w $x", "project_name": "admin"}
+    files = cloud.client_files("osapi", "https://192.0.2.10/identity", "RegionTwo", admin, "/srv/ca.crt")
+    clouds = json.loads(files["clouds.yaml"].split("\n", 1)[1])["clouds"]["osapi"]
+    assert clouds["auth"]["password"] == "p'w $x" and clouds["cacert"] == "/srv/ca.crt"
+    assert clouds["region_name"] == "RegionTwo" and clouds["auth"]["auth_url"] == "https://192.0.2.10/identity"
+    done = subprocess.run(["bash", "-c", 'source /dev/stdin; printf "%s|%s|%s" "$OS_PASSWORD" "$OS_CACERT" "$OS_REGION_NAME"'],
+                          input=files["openrc"], capture_output=True, text=True, check=True)
+    assert done.stdout == "p'w $x|/srv/ca.crt|RegionTwo"
+    plain = cloud.client_files("osapi", "http://192.0.2.10/identity", "RegionOne", admin)
+    assert "cacert" not in plain["clouds.yaml"] and "OS_CACERT" not in plain["openrc"]

@@ -113,3 +113,13 @@ def test_nodes_with_the_operators_certificates_need_their_ca_and_their_name():
 def test_tls_names_are_needed_for_an_issued_certificate():
     assert "haproxy_tls_names" in " ".join(haproxy.check_haproxy_tls(settings(tls_names=[]), []))
     assert haproxy.check_haproxy_tls(settings(tls_enabled=False, tls_names=[]), []) == []
+
+
+def test_proxy_addresses_are_where_the_load_balancers_connect_from():
+    groups = {"haproxy": ["lb1", "lb2", "lb3", "lb4"]}
+    hostvars = {"lb1": {"haproxy_source_address": "10.0.0.5", "haproxy_internal_bind_address": "10.0.0.6"},
+                "lb2": {"haproxy_internal_bind_address": "10.0.0.7", "ansible_host": "192.0.2.8"},
+                "lb3": {"ansible_host": "lb3.example.org"},
+                "lb4": {"haproxy_source_address": "0.0.0.0", "ansible_host": "10.0.0.5"}}
+    assert haproxy.proxy_addresses(groups, hostvars) == ["10.0.0.5", "10.0.0.7"]
+    assert haproxy.proxy_addresses({}, {}) == []

@@ -152,6 +152,18 @@ def test_apache_addresses_from_the_one_rule(address, port, listen, vhost):
     assert vhost in serve["/etc/apache2/sites-available/osapi-wsgi.conf"]["content"]
 
 
+def test_behind_haproxy_apache_logs_the_client_from_x_forwarded_for():
+    plain = files.service_files(service(), host())
+    vhost = by_path(plain["serve"])["/etc/apache2/sites-available/osapi-wsgi.conf"]["content"]
+    assert "osapi-wsgi_access.log combined\n" in vhost and "RemoteIP" not in vhost
+    assert "remoteip" not in plain["apache_modules"]
+    proxied = files.service_files(service(), host(trusted_proxies=["10.0.0.5", "10.0.0.6"]))
+    vhost = by_path(proxied["serve"])["/etc/apache2/sites-available/osapi-wsgi.conf"]["content"]
+    assert "    RemoteIPHeader X-Forwarded-For\n    RemoteIPInternalProxy 10.0.0.5 10.0.0.6\n" in vhost
+    assert 'osapi-wsgi_access.log "%a %l %u %t' in vhost
+    assert proxied["apache_modules"][-1] == "remoteip"
+
+
 def test_eventlet_backend_over_ipv6():
     svc = service("cinder", "eventlet", connect="::1")
     out = files.service_files(svc, host(listen_address="::1", http_port=8016))

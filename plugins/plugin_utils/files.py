@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pathlib
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import EngineError, hostport
 
@@ -68,6 +69,15 @@ def fifo_path(api):
     return "/run/%s/master.fifo" % api["name"]
 
 
+# The scripts the engine installs on the hosts are real files of the role (shellcheck-clean,
+# tests/unit/roles/test_host_scripts.py); their text is read here, on the controller.
+HOST_SCRIPTS = pathlib.Path(__file__).resolve().parents[2] / "roles" / "osapi_wsgi" / "files"
+
+
+def _host_script(name):
+    return (HOST_SCRIPTS / name).read_text(encoding="utf-8")
+
+
 CHAIN_RELOAD_PATH = "/usr/local/lib/osapi-wsgi/uwsgi-chain-reload"
 # The ExecReload of a uWSGI or gunicorn unit: the workers replaced one at a time, each new
 # one loading the application before the next old one stops, so warm workers always serve.
@@ -78,61 +88,7 @@ CHAIN_RELOAD_PATH = "/usr/local/lib/osapi-wsgi/uwsgi-chain-reload"
 # of before the reload is left, so that `systemctl reload` (and the health check after it)
 # see the new code serving. (Its name is from when only uWSGI used it: the unit files that
 # name it stay unchanged.)
-CHAIN_RELOAD_TEXT = "#!/bin/sh\n" + HEADER + """# uwsgi-chain-reload MASTER_PID FIFO|gunicorn:RUN_DIR [SECONDS]: replace every worker of a
-# uWSGI master (a chain reload through its master FIFO) or of a gunicorn arbiter (SIGTTIN,
-# the new worker ready, SIGTTOU, per old worker), one at a time, and wait until every
-# worker of before has gone (osapi.wsgi).
-set -eu
-master=$1 fifo=$2 limit=${3:-80}
-workers() {
-  for status in /proc/[0-9]*/status; do
-    if grep -q "^PPid:[[:space:]]*$master\\$" "$status" 2>/dev/null; then
-      dir=${status%/status}; echo "${dir#/proc/}"
-    fi
-  done
-}
-alive() {  # how many of the old workers are still the master's
-  count=0
-  for pid in $old; do
-    if grep -q "^PPid:[[:space:]]*$master\\$" "/proc/$pid/status" 2>/dev/null; then count=$((count + 1)); fi
-  done
-  echo "$count"
-}
-wait_for() {  # run "$@" every 0.5 s until it succeeds, at most $limit seconds
-  waited=0
-  while ! "$@"; do
-    if [ "$waited" -ge $((limit * 2)) ]; then
-      echo "master $master: $(alive) old workers still running ${limit}s into the reload" >&2; exit 1
-    fi
-    sleep 0.5; waited=$((waited + 1))
-  done
-}
-none_left() { [ "$(alive)" -eq 0 ]; }
-old=$(workers)
-case "$fifo" in
-  gunicorn:*)
-    run=${fifo#gunicorn:} started=""
-    new_ready() {
-      for pid in $(workers); do
-        case " $old $started " in *" $pid "*) continue ;; esac
-        if [ -e "$run/worker.$pid.ready" ]; then started="$started $pid"; return 0; fi
-      done
-      return 1
-    }
-    one_gone() { [ "$(alive)" -lt "$before" ]; }
-    for dummy in $old; do
-      before=$(alive)
-      if [ "$before" -eq 0 ]; then break; fi
-      kill -TTIN "$master"
-      wait_for new_ready
-      kill -TTOU "$master"
-      wait_for one_gone
-    done
-    ;;
-  *) printf c > "$fifo" ;;
-esac
-wait_for none_left
-"""
+CHAIN_RELOAD_TEXT = _host_script("uwsgi-chain-reload")
 
 
 MOD_WSGI_RESTART_PATH = "/usr/local/lib/osapi-wsgi/mod-wsgi-chain-restart"
@@ -143,44 +99,7 @@ MOD_WSGI_RESTART_PATH = "/usr/local/lib/osapi-wsgi/mod-wsgi-chain-restart"
 # application (WSGIScriptAlias with process-group and application-group) before its worker
 # threads accept, so the next old one is signalled only once the new one has its threads:
 # the others serve meanwhile.
-MOD_WSGI_RESTART_TEXT = "#!/bin/sh\n" + HEADER + """# mod-wsgi-chain-restart GROUP USER THREADS [SECONDS]: restart the mod_wsgi daemon
-# processes of one process group one at a time (SIGUSR1), each replacement ready (its
-# worker threads started, so its application loaded) before the next is signalled (osapi.wsgi).
-set -eu
-group=$1 user=$2 threads=$3 limit=${4:-80}
-uid=$(id -u "$user")
-name="(wsgi:$group)"
-daemons() {  # the group's daemons: the user's processes named (wsgi:GROUP), cut to Apache's argv[0]
-  for dir in /proc/[0-9]*; do
-    [ "$(stat -c %u "$dir" 2>/dev/null)" = "$uid" ] || continue
-    cmd=$(tr '\\0' ' ' < "$dir/cmdline" 2>/dev/null) || continue
-    cmd=${cmd%% *}
-    case "$name" in "$cmd"*) [ ${#cmd} -gt 6 ] && echo "${dir#/proc/}" ;; esac
-  done
-  return 0
-}
-old=$(daemons)
-if [ -z "$old" ]; then echo "no mod_wsgi daemon process of $group runs as $user" >&2; exit 1; fi
-started=""
-for pid in $old; do
-  kill -USR1 "$pid" 2>/dev/null || continue
-  waited=0
-  while :; do
-    ready=""
-    if [ ! -d "/proc/$pid" ] || grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
-      for new in $(daemons); do
-        case " $old $started " in *" $new "*) continue ;; esac
-        if [ "$(ls "/proc/$new/task" 2>/dev/null | wc -l)" -ge $((threads + 2)) ]; then ready=$new; break; fi
-      done
-    fi
-    if [ -n "$ready" ]; then started="$started $ready"; break; fi
-    if [ "$waited" -ge $((limit * 5)) ]; then
-      echo "mod_wsgi group $group: no new daemon ready ${limit}s after restarting $pid" >&2; exit 1
-    fi
-    sleep 0.2; waited=$((waited + 1))
-  done
-done
-"""
+MOD_WSGI_RESTART_TEXT = _host_script("mod-wsgi-chain-restart")
 
 
 def uwsgi_options(svc, api, host):

@@ -10,7 +10,11 @@ if python "$repo/scripts/wheelhouse.py" keystone placement; then
   # the memcached clients of the cache rows (pymemcache, bmemcached: pure Python; pylibmc:
   # a manylinux wheel for the benchmark's Debian 12 Python, libmemcached inside)
   for req in pymemcache python-binary-memcached uhashring pylibmc; do
-    ls "$OSAPI_CACHE/wheelhouse" | grep -qi "^${req//-/_}-" ||
+    found=false
+    for wheel in "$OSAPI_CACHE/wheelhouse/"*; do
+      case "${wheel##*/}" in "${req//-/_}"-*) found=true; break ;; esac
+    done
+    $found ||
       pip download -q --no-deps --only-binary=:all: -d "$OSAPI_CACHE/wheelhouse" "$req" >&2
   done
   export OSAPI_PIP_NO_INDEX=true

@@ -9,7 +9,7 @@
 # (OSAPI_TEST_LANES, OSAPI_TEST_SERIAL=1: see below).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 SCENARIOS=(uwsgi mod_wsgi eventlet mode_switch upgrade catalog multinode)
 STAGES=(lint build sanity unit "${SCENARIOS[@]}")
 [ $# -gt 0 ] && STAGES=("$@")

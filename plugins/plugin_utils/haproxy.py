@@ -9,9 +9,11 @@ messages (empty: accepted).
 
 from __future__ import annotations
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import tls as osapi_tls
 from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import (
-    WILDCARDS, _is_ip, apis, check_port, connect_address, hostport)
+    WILDCARDS, _is_ip, apis, check_port, connect_address, hostport, ok_status)
 
 
 def haproxy_backends(catalog, services, groups, hostvars, service_groups=None, check_status=(200, 300)):
@@ -35,7 +37,7 @@ def haproxy_backends(catalog, services, groups, hostvars, service_groups=None, c
             # a node with TLS is reached over TLS, its certificate verified against the CA and
             # its inventory name; certificate: the operator's, when given (check_haproxy)
             servers.append({"name": host, "address": address, "port": port, "hostport": hostport(address, port),
-                            "tls": _true(node.get("osapi_wsgi_tls_enabled", False)),
+                            "tls": boolean(node.get("osapi_wsgi_tls_enabled", False), strict=False),
                             "certificate": str(node.get("osapi_wsgi_tls_certificate") or "")})
         prefixes = hostvars[hosts[0]].get(svc + "_url_prefixes", {})
         for api in apis(catalog[svc], prefixes):
@@ -47,7 +49,7 @@ def haproxy_backends(catalog, services, groups, hostvars, service_groups=None, c
                         "internal": bool(api.get("internal")),
                         "check_path": api["prefix"] + (healthcheck.get("path") or "/"),
                         "check_status": [200] if healthcheck else
-                        sorted(set(int(status) for status in check_status) | ({401} if api.get("token_required") else set()))})
+                        sorted(set(ok_status(api, [int(status) for status in check_status])))})
     return out
 
 
@@ -134,7 +136,7 @@ def check_haproxy(catalog, settings, backends):
 
 def check_haproxy_tls(settings, backends):
     """The TLS settings of HAProxy and of the nodes it reaches over TLS."""
-    enabled = _true(settings.get("tls_enabled"))
+    enabled = boolean(settings.get("tls_enabled"), strict=False)
     certificate = str(settings.get("tls_certificate") or "").strip()
     errors = osapi_tls.check_tls_pair("haproxy", enabled, certificate, settings.get("tls_private_key"),
                                       settings.get("tls_ca_certificate"))
@@ -161,7 +163,3 @@ def check_haproxy_tls(settings, backends):
             errors.append("%s's osapi_wsgi_tls_certificate does not name %s, the name HAProxy verifies it by:"
                           " issue it for that name too." % (name, name))
     return errors
-
-
-def _true(value):
-    return str(value).strip().lower() in ("true", "yes", "on", "1")

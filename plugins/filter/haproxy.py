@@ -23,4 +23,5 @@ class FilterModule(object):
             "haproxy_node_servers": haproxy.haproxy_node_servers,
             "proxy_addresses": haproxy.proxy_addresses,
             "check_haproxy": haproxy.check_haproxy,
+            "vrrp_instance": haproxy.vrrp_instance,
         }, ERRORS)

@@ -2,14 +2,20 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """HAProxy's decisions (osapi.wsgi.haproxy and playbooks/rolling.yml): which services it
 balances, a backend per API with a server per node (over TLS where the node has it),
-the frontends, the servers of one node in ``show stat``, and the checks of the haproxy_*
-settings. Plain functions of the catalog and the inventory; checks return a list of
+the frontends, the servers of one node in ``show stat``, keepalived's VRRP instance
+that floats the frontends' addresses over the load balancers, and the checks of the
+haproxy_* settings. Plain functions of the catalog and the inventory; checks return a list of
 messages (empty: accepted).
 """
 
 from __future__ import annotations
 
 from ansible.module_utils.parsing.convert_bool import boolean
+
+try:
+    import netaddr
+except ImportError:  # pragma: no cover - engine._is_ip names the missing package
+    netaddr = None
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import tls as osapi_tls
 from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import (
@@ -163,3 +169,100 @@ def check_haproxy_tls(settings, backends):
             errors.append("%s's osapi_wsgi_tls_certificate does not name %s, the name HAProxy verifies it by:"
                           " issue it for that name too." % (name, name))
     return errors
+
+
+VRRP_PRIORITY_TOP = 150
+
+
+def _host_networks(facts):
+    """(interface, address, network) of each address a host's facts list, primary first."""
+    out = []
+    for name in facts.get("interfaces") or []:
+        # the facts key an interface by its name with - and : as _
+        data = facts.get(str(name).replace("-", "_").replace(":", "_")) or {}
+        ipv4 = data.get("ipv4")
+        entries = ([ipv4] if isinstance(ipv4, dict) else []) + list(data.get("ipv4_secondaries") or [])
+        entries += [entry for entry in data.get("ipv6") or [] if entry.get("scope") == "global"]
+        for entry in entries:
+            address = entry.get("address")
+            prefix = entry.get("prefix") or entry.get("netmask")
+            if address and prefix:
+                try:
+                    out.append((str(name), str(address), netaddr.IPNetwork("%s/%s" % (address, prefix))))
+                except (netaddr.AddrFormatError, ValueError, TypeError):
+                    continue
+    return out
+
+
+def vrrp_instance(host, hosts, hostvars, settings):
+    """keepalived's VRRP instance on one load balancer (haproxy_vip_enabled): the frontends'
+    addresses (haproxy_bind_address, and haproxy_internal_bind_address when set) float over
+    the hosts of the group. For each host: the interface in the network of the first floating
+    address and its own address there (haproxy_vrrp_interface and haproxy_vrrp_address
+    override them), from its gathered facts. Returns {interface, address, peers, priority,
+    router_id, addresses (with the network's prefix length), errors}; the VRRP messages go
+    unicast between the hosts' own addresses, and the first host of the group has the highest
+    priority (keepalived's nopreempt keeps the addresses where they are when a host comes back).
+    """
+    if netaddr is None:
+        _is_ip("")
+    errors = []
+    floating = [str(address) for address in (settings.get("bind_address"), settings.get("internal_bind_address"))
+                if str(address or "")]
+    for label, address in zip(("haproxy_bind_address", "haproxy_internal_bind_address"), floating):
+        if not _is_ip(address) or address in WILDCARDS:
+            errors.append("haproxy_vip_enabled is on and %s is '%s': set it to the floating address keepalived moves"
+                          " between the load balancers (an IP address in their network, not %s)."
+                          % (label, address, "every address" if address in WILDCARDS else "a name"))
+    try:
+        router_id = int(settings.get("router_id"))
+    except (TypeError, ValueError):
+        router_id = 0
+    if not 1 <= router_id <= 255:
+        errors.append("haproxy_vrrp_router_id is '%s': set it to a number from 1 to 255, unique among the VRRP"
+                      " routers of the network." % settings.get("router_id"))
+    if errors:
+        return {"errors": errors}
+    if len({netaddr.IPAddress(address).version for address in floating}) > 1:
+        return {"errors": ["haproxy_bind_address %s and haproxy_internal_bind_address %s are of different IP versions:"
+                           " one VRRP instance moves them together; give both IPv4 or both IPv6 addresses."
+                           % tuple(floating)]}
+    vip = netaddr.IPAddress(floating[0])
+    members = {}
+    for name in hosts:
+        node = hostvars[name]
+        facts = node.get("ansible_facts") or {}
+        interface = str(node.get("haproxy_vrrp_interface") or "")
+        address = str(node.get("haproxy_vrrp_address") or "")
+        found = [entry for entry in _host_networks(facts)
+                 if vip in entry[2] and entry[1] not in floating
+                 and (not interface or entry[0] == interface) and (not address or entry[1] == address)]
+        if address and not _is_ip(address):
+            errors.append("%s: haproxy_vrrp_address is '%s': set it to the host's own IP address in the network"
+                          " of the floating address %s." % (name, address, vip))
+            continue
+        if not found and not (interface and address):
+            known = ", ".join("%s %s" % (entry[0], entry[2]) for entry in _host_networks(facts)) or "none"
+            errors.append("%s has no address in the network of the floating address %s (facts: %s): put the"
+                          " load balancers in that network, or set haproxy_vrrp_interface and haproxy_vrrp_address"
+                          " for the host." % (name, vip, known))
+            continue
+        if found:
+            interface, address, network = found[0]
+            prefix = network.prefixlen
+        else:
+            prefix = vip.version == 4 and 32 or 128
+        if address in floating:
+            errors.append("%s: its own address %s is a floating address: give the load balancers addresses of their"
+                          " own besides haproxy_bind_address." % (name, address))
+            continue
+        members[name] = {"interface": interface, "address": address, "prefix": prefix}
+    if errors:
+        return {"errors": errors}
+    me = members[host]
+    return {"interface": me["interface"], "address": me["address"],
+            "peers": [members[name]["address"] for name in hosts if name != host],
+            "priority": max(1, VRRP_PRIORITY_TOP - 10 * list(hosts).index(host)),
+            "router_id": router_id,
+            "addresses": ["%s/%s" % (address, me["prefix"]) for address in floating],
+            "errors": []}

@@ -1,5 +1,6 @@
 """The scripts the engine installs on the hosts (roles/osapi_wsgi/files/) are what
-plugins/plugin_utils/files.py deploys, parse as POSIX sh, and pass shellcheck where it is installed."""
+plugins/plugin_utils/files.py deploys; they and the haproxy role's (keepalived's check of
+HAProxy) parse as POSIX sh and pass shellcheck where it is installed."""
 from __future__ import annotations
 
 import pathlib
@@ -10,13 +11,15 @@ import pytest
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import files
 
-SCRIPTS = sorted(path for path in files.HOST_SCRIPTS.iterdir() if path.is_file())
+ENGINE_SCRIPTS = sorted(path for path in files.HOST_SCRIPTS.iterdir() if path.is_file())
+SCRIPTS = ENGINE_SCRIPTS + sorted(path for path in (files.HOST_SCRIPTS.parents[1] / "haproxy" / "files").iterdir()
+                                  if path.is_file())
 
 
 def test_every_script_of_the_role_is_deployed_by_the_engine():
     deployed = {pathlib.PurePath(files.CHAIN_RELOAD_PATH).name: files.CHAIN_RELOAD_TEXT,
                 pathlib.PurePath(files.MOD_WSGI_RESTART_PATH).name: files.MOD_WSGI_RESTART_TEXT}
-    assert {path.name: path.read_text() for path in SCRIPTS} == deployed
+    assert {path.name: path.read_text() for path in ENGINE_SCRIPTS} == deployed
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=[path.name for path in SCRIPTS])

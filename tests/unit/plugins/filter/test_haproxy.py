@@ -123,3 +123,40 @@ def test_proxy_addresses_are_where_the_load_balancers_connect_from():
                 "lb4": {"haproxy_source_address": "0.0.0.0", "ansible_host": "10.0.0.5"}}
     assert haproxy.proxy_addresses(groups, hostvars) == ["10.0.0.5", "10.0.0.7"]
     assert haproxy.proxy_addresses({}, {}) == []
+
+
+def lb_facts(*addresses, secondaries=()):
+    """A load balancer's gathered facts: eth0 with the address (and secondary ones) and lo."""
+    return {"ansible_facts": {"interfaces": ["lo", "eth0"],
+                              "lo": {"ipv4": {"address": "127.0.0.1", "prefix": "8"}},
+                              "eth0": {"ipv4": {"address": addresses[0], "netmask": "255.255.255.0"},
+                                       "ipv4_secondaries": [{"address": a, "prefix": "24"} for a in secondaries]}}}
+
+
+def test_vrrp_instance_floats_both_frontends_between_the_group():
+    hostvars = {"lb1": lb_facts("10.89.21.23", secondaries=["10.89.21.20"]), "lb2": lb_facts("10.89.21.24")}
+    settings = {"bind_address": "10.89.21.20", "internal_bind_address": "10.89.21.19", "router_id": 51}
+    first = haproxy.vrrp_instance("lb1", ["lb1", "lb2"], hostvars, settings)
+    second = haproxy.vrrp_instance("lb2", ["lb1", "lb2"], hostvars, settings)
+    # the floating address the master holds is never taken for the host's own
+    assert first == {"interface": "eth0", "address": "10.89.21.23", "peers": ["10.89.21.24"], "priority": 150,
+                     "router_id": 51, "addresses": ["10.89.21.20/24", "10.89.21.19/24"], "errors": []}
+    assert second["address"] == "10.89.21.24" and second["peers"] == ["10.89.21.23"]
+    assert second["priority"] < first["priority"]
+
+
+def test_vrrp_instance_takes_the_interface_in_the_floating_addresses_network():
+    facts = lb_facts("10.89.21.23")
+    facts["ansible_facts"]["interfaces"].append("br-mgmt")
+    facts["ansible_facts"]["br_mgmt"] = {"ipv4": {"address": "172.29.236.11", "prefix": "22"}}
+    hostvars = {"lb1": facts}
+    found = haproxy.vrrp_instance("lb1", ["lb1"], hostvars, {"bind_address": "172.29.236.9", "router_id": 10})
+    assert (found["interface"], found["address"], found["peers"], found["addresses"]) == (
+        "br-mgmt", "172.29.236.11", [], ["172.29.236.9/22"])
+
+
+def test_vrrp_instance_follows_the_operators_interface_and_address():
+    hostvars = {"lb1": dict(lb_facts("10.89.21.23"), haproxy_vrrp_interface="eth9", haproxy_vrrp_address="10.0.0.5"),
+                "lb2": lb_facts("10.89.21.24")}
+    found = haproxy.vrrp_instance("lb2", ["lb1", "lb2"], hostvars, {"bind_address": "10.89.21.20", "router_id": 51})
+    assert found["errors"] == [] and found["peers"] == ["10.0.0.5"]

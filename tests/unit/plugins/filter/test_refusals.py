@@ -81,6 +81,17 @@ def errors_of(case):
         overrides = given.get("keystone_config_overrides") or {}
         return engine.key_rotation(given.get("keystone_key_rotation_interval", 86400), overrides.get("token"),
                                    overrides.get("fernet_tokens"))["errors"]
+    if case["check"] == "vrrp":
+        # two load balancers in 192.0.2.0/24 (their gathered facts), or the case's own facts
+        facts = {"lb1": "192.0.2.11", "lb2": "192.0.2.12"}
+        hostvars = {host: {"ansible_facts": {"interfaces": ["lo", "eth0"], "eth0": {"ipv4": {
+            "address": address, "prefix": "24"}}}} for host, address in facts.items()}
+        for host, values in (case.get("hostvars") or {}).items():
+            hostvars[host].update(values)
+        settings = {"bind_address": given.get("haproxy_bind_address", "192.0.2.20"),
+                    "internal_bind_address": given.get("haproxy_internal_bind_address", ""),
+                    "router_id": given.get("haproxy_vrrp_router_id", HAPROXY_DEFAULTS["haproxy_vrrp_router_id"])}
+        return haproxy.vrrp_instance("lb1", ["lb1", "lb2"], hostvars, settings)["errors"]
     # the defaults that are templates, as they resolve on a deployment without TLS
     resolved = {"haproxy_port": 80, "haproxy_tls_enabled": False, "haproxy_tls_ca_certificate": "",
                 "haproxy_tls_names": ["192.0.2.5", "lb1"]}

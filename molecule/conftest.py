@@ -8,7 +8,8 @@ no test file names an address.
 
 Fixtures:
   scenario   the facts (Scenario below), built once per run
-  api        HTTP client for the APIs (loopback only, TLS verified against the scenario's CA)
+  api        HTTP client for the APIs (loopback and the scenario's own network only, TLS
+             verified against the scenario's CA)
   node       the first host of the scenario (Node below: a testinfra host, reached with
              ``podman exec``, plus unit(), processes(), listening())
   nodes      every host by inventory name (for scenarios with several)
@@ -145,6 +146,17 @@ class Scenario:
                         server=(api.get("standalone") or {}).get("argv", [None])[0]))
         return [item for item in found if mode is None or item.mode == mode]
 
+    def own_networks(self) -> list:
+        """The scenario's own podman networks (platforms with `network` and `ip` in its
+        molecule.yml; shared/create.yml makes each the /24 of their addresses): tests may
+        speak to their addresses besides loopback."""
+        directory = os.environ.get("MOLECULE_SCENARIO_DIRECTORY")
+        if not directory:
+            return []
+        config = yaml.safe_load((pathlib.Path(directory) / "molecule.yml").read_text())
+        return [ipaddress.ip_network(f"{platform['ip']}/24", strict=False) for platform in config.get("platforms") or []
+                if platform.get("network") and platform.get("ip")]
+
     def api_hosts(self) -> list[str]:
         """The hosts that run at least one catalog service."""
         return [host for host in self.hosts() if self.services(host)]
@@ -217,17 +229,20 @@ class Answer:
 
 
 class Api:
-    """A small HTTP client for the APIs: no redirects followed, no proxy, loopback only."""
+    """A small HTTP client for the APIs: no redirects followed, no proxy, loopback (and the
+    scenario's own network) only."""
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.cafile = scenario.cafile()
+        self.networks = scenario.own_networks()
 
     def request(self, method: str, url: str, *, json_body=None, body=None, headers=None,
                 chunked: bool = False, timeout: float = 120) -> Answer:
         parts = urllib.parse.urlsplit(url)
-        if not ipaddress.ip_address(parts.hostname).is_loopback:
-            raise ValueError(f"refusing {url}: the tests only speak to loopback addresses")
+        address = ipaddress.ip_address(parts.hostname)
+        if not (address.is_loopback or any(address in network for network in self.networks)):
+            raise ValueError(f"refusing {url}: the tests only speak to loopback addresses and the scenario's own network")
         headers = dict(headers or {})
         if json_body is not None:
             body = json.dumps(json_body).encode()

@@ -7,8 +7,14 @@ request limit or the stop file (whichever comes first), then print one JSON docu
      "connection_errors": {}, "per_url": {...}, "errors": [first few], ...}
 
 Only loopback targets are allowed: every URL must be http(s)://127.x.y.z[:port]/... or
-http(s)://[::1][:port]/...
+http(s)://[::1][:port]/..., or be in a network given with --allow-network (a test's own
+podman network: an RFC 1918 network of at most 65536 addresses)
 (https: the server's certificate is verified against --cafile).
+With --retries N a request that fails to connect or answers 502/503/504 is sent again up
+to N times, 0.5 s after the first try and twice as long after each next one (as
+keystoneauth retries); "retried" counts the requests that needed it.
+"failure_window_s" is the time from the start of the first failed request to the end of the
+last one (0 when none failed).
 The exit status is 0 when every request answered 2xx/3xx, 1 otherwise, 2 on bad usage.
 
 Example (a token in a header file, lines "Name: value"):
@@ -34,7 +40,19 @@ import urllib.parse
 MAX_ERROR_SAMPLES = 20
 
 
-def loopback_url(url: str) -> urllib.parse.SplitResult:
+def test_network(cidr: str) -> ipaddress.IPv4Network:
+    """A test's own network (--allow-network): private IPv4, at most a /16."""
+    try:
+        network = ipaddress.ip_network(cidr)
+    except ValueError as exc:
+        raise ValueError(f"--allow-network {cidr}: not a network (e.g. 10.89.21.0/24)") from exc
+    private = [ipaddress.ip_network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+    if network.version != 4 or network.prefixlen < 16 or not any(network.subnet_of(block) for block in private):
+        raise ValueError(f"--allow-network {cidr}: only a private (RFC 1918) IPv4 network of a test, /16 or smaller")
+    return network
+
+
+def loopback_url(url: str, networks: tuple = ()) -> urllib.parse.SplitResult:
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url}: only http(s)://<127.x.y.z>[:port]/path URLs are allowed")
@@ -42,8 +60,9 @@ def loopback_url(url: str) -> urllib.parse.SplitResult:
         addr = ipaddress.ip_address(parts.hostname)
     except ValueError as exc:
         raise ValueError(f"{url}: the host must be a literal 127.x.y.z or [::1] address") from exc
-    if not (addr in ipaddress.ip_network("127.0.0.0/8") or addr == ipaddress.ip_address("::1")):
-        raise ValueError(f"{url}: refusing a target outside 127.0.0.0/8 and [::1]")
+    if not (addr in ipaddress.ip_network("127.0.0.0/8") or addr == ipaddress.ip_address("::1")
+            or any(addr in network for network in networks)):
+        raise ValueError(f"{url}: refusing a target outside 127.0.0.0/8, [::1] and --allow-network")
     return parts
 
 
@@ -80,6 +99,15 @@ class Stats:
         self.latency_max = 0.0
         self.latency_sum = 0.0
         self.latencies: list[float] = []
+        self.retried = 0
+        self.failed_from: float | None = None
+        self.failed_until: float | None = None
+
+    def failed(self, began: float, ended: float) -> None:
+        """A failed attempt (retried or not) from began to ended (monotonic seconds)."""
+        with self.lock:
+            self.failed_from = began if self.failed_from is None else min(self.failed_from, began)
+            self.failed_until = ended if self.failed_until is None else max(self.failed_until, ended)
 
     def claim(self, limit: int) -> bool:
         with self.lock:
@@ -114,6 +142,32 @@ def connection(key, args, context):
     return http.client.HTTPConnection(host, port, timeout=args.timeout)
 
 
+RETRIED_STATUSES = (502, 503, 504)
+RETRY_PAUSE = 0.5
+
+
+def send(conns, key, path, headers, args, context):
+    """One GET: (status, None) or (None, the exception's name)."""
+    try:
+        conn = conns.get(key) if args.keepalive else None
+        if conn is None:
+            conn = connection(key, args, context)
+            if args.keepalive:
+                conns[key] = conn
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        if not args.keepalive or resp.will_close:
+            conn.close()
+            conns.pop(key, None)
+        return resp.status, None
+    except (OSError, http.client.HTTPException) as exc:
+        old = conns.pop(key, None)
+        if old is not None:
+            old.close()
+        return None, type(exc).__name__
+
+
 def worker(targets, headers, args, stats: Stats, deadline: float, start: float, offset: int,
            context: ssl.SSLContext | None = None) -> None:
     conns: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
@@ -131,25 +185,19 @@ def worker(targets, headers, args, stats: Stats, deadline: float, start: float, 
         if not args.keepalive:
             req_headers["Connection"] = "close"
         t0 = time.monotonic()
-        status, error = None, None
-        try:
-            conn = conns.get(key) if args.keepalive else None
-            if conn is None:
-                conn = connection(key, args, context)
-                if args.keepalive:
-                    conns[key] = conn
-            conn.request("GET", path, headers=req_headers)
-            resp = conn.getresponse()
-            resp.read()
-            status = resp.status
-            if not args.keepalive or resp.will_close:
-                conn.close()
-                conns.pop(key, None)
-        except (OSError, http.client.HTTPException) as exc:
-            error = type(exc).__name__
-            old = conns.pop(key, None)
-            if old is not None:
-                old.close()
+        for attempt in range(args.retries + 1):
+            began = time.monotonic()
+            status, error = send(conns, key, path, req_headers, args, context)
+            if error is None and 200 <= status < 400:
+                break
+            stats.failed(began, time.monotonic())
+            if error is None and status not in RETRIED_STATUSES:
+                break
+            if attempt < args.retries:
+                if attempt == 0:
+                    with stats.lock:
+                        stats.retried += 1
+                time.sleep(RETRY_PAUSE * 2 ** attempt)
         stats.record(url, status, error, time.monotonic() - t0, start)
         if args.delay > 0:
             time.sleep(args.delay)
@@ -159,7 +207,12 @@ def worker(targets, headers, args, stats: Stats, deadline: float, start: float, 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--url", action="append", required=True, help="target URL (repeatable; loopback only)")
+    parser.add_argument("--url", action="append", required=True,
+                        help="target URL (repeatable; loopback or --allow-network only)")
+    parser.add_argument("--allow-network", action="append", default=[],
+                        help="a test's own network whose addresses may be targets (private IPv4, /16 or smaller)")
+    parser.add_argument("--retries", type=int, default=0,
+                        help="send a request that failed to connect or answered 502/503/504 again, up to N times")
     parser.add_argument("--concurrency", type=int, default=4, help="parallel workers (default 4)")
     parser.add_argument("--duration", type=float, default=60, help="time limit in seconds (default 60, max 1800)")
     parser.add_argument("--max-requests", type=int, default=100000, help="request limit (default 100000)")
@@ -173,9 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        targets = [(url, loopback_url(url)) for url in args.url]
+        networks = tuple(test_network(cidr) for cidr in args.allow_network)
+        targets = [(url, loopback_url(url, networks)) for url in args.url]
     except ValueError as exc:
         parser.error(str(exc))
+    if not 0 <= args.retries <= 10:
+        parser.error("--retries must be 0..10")
     if not 1 <= args.concurrency <= 64:
         parser.error("--concurrency must be 1..64")
     if not 0 < args.duration <= 1800:
@@ -220,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
         "latency_p99_ms": percentile_ms(stats.latencies, 99),
         "concurrency": args.concurrency,
         "keepalive": args.keepalive,
+        "retries": args.retries,
+        "retried": stats.retried,
+        "failure_window_s": round(stats.failed_until - stats.failed_from, 2) if stats.failed_from is not None else 0,
     }
     text = json.dumps(result, indent=2, sort_keys=True)
     print(text)

@@ -1,7 +1,9 @@
 """HAProxy checks keystone's healthcheck on each node over TLS: the node's drain file takes it
 out of HAProxy (503 on the node's healthcheck) and removing it brings it back. The nodes'
 Apache logs the client's address, not HAProxy's (mod_remoteip)."""
+import socket
 import time
+import urllib.parse
 
 
 def keystone_status(lb, host):
@@ -50,5 +52,26 @@ def test_apache_logs_the_clients_address_not_haproxys(nodes, scenario, api):
     for host in scenario.hosts("keystone"):
         log = nodes[host].run(f"grep -h {marker} /var/log/apache2/osapi-wsgi_access.log").stdout.splitlines()
         logged += [line.split()[0] for line in log]
-    lb = scenario.var("haproxy_source_address", scenario.hosts("haproxy")[0])
-    assert logged and lb not in logged and all(address.startswith("127.") for address in logged), logged
+    lbs = {scenario.var("haproxy_source_address", lb) for lb in scenario.hosts("haproxy")}
+    # this host's address towards HAProxy's frontend, the one the nodes should log
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect((urllib.parse.urlsplit(scenario.lb_url()).hostname, 443))
+        client = probe.getsockname()[0]
+    assert logged and not lbs & set(logged) and set(logged) == {client}, (logged, client)
+
+
+def test_one_load_balancer_holds_the_floating_address_and_every_one_listens_on_it(nodes, scenario):
+    """keepalived (haproxy_vip_enabled) on each load balancer, VRRP unicast to the others' own
+    addresses; exactly one holds the floating address, and every HAProxy listens on it."""
+    lbs = scenario.hosts("haproxy")
+    vip = scenario.var("haproxy_bind_address", lbs[0])
+    holders = [lb for lb in lbs if nodes[lb].run(f"ip -o addr show to {vip}").stdout.strip()]
+    assert len(holders) == 1, holders
+    own = {lb: scenario.var("haproxy_source_address", lb) for lb in lbs}
+    for lb in lbs:
+        node = nodes[lb]
+        assert node.service("keepalived").is_running and node.service("keepalived").is_enabled
+        assert node.socket(f"tcp://{vip}:443").is_listening
+        config = node.file("/etc/keepalived/keepalived.conf").content_string
+        assert f"unicast_src_ip {own[lb]}" in config
+        assert all(f"        {address}\n" in config for peer, address in own.items() if peer != lb)

@@ -33,9 +33,32 @@ def test_bad_usage_exits_2():
     assert exc.value.code == 2
 
 
+@pytest.mark.parametrize("network", ["10.89.21.0/24", "192.168.7.0/24", "172.16.0.0/16"])
+def test_accepts_a_tests_own_network(network):
+    allowed = (loadgen.test_network(network),)
+    host = network.split("/", 1)[0][:-1] + "20"
+    assert loadgen.loopback_url(f"https://{host}/identity/v3", allowed).hostname == host
+    with pytest.raises(ValueError):
+        loadgen.loopback_url("https://10.99.0.20/identity/v3", allowed)
+
+
+@pytest.mark.parametrize("network", ["10.0.0.0/8", "192.0.2.0/24", "8.8.8.0/24", "fd00::/64", "127.0.0.0/16", "x"])
+def test_refuses_networks_that_are_not_a_tests_own(network):
+    with pytest.raises(ValueError):
+        loadgen.test_network(network)
+
+
+FLAKY = {"count": 0}
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
-        status = 200 if self.path == "/ok" else 503
+        if self.path == "/flaky":
+            # every other request fails as a load balancer without a server would
+            FLAKY["count"] += 1
+            status = 503 if FLAKY["count"] % 2 else 200
+        else:
+            status = 200 if self.path == "/ok" else 503
         self.send_response(status)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -66,6 +89,15 @@ def test_counts_and_request_limit(server, tmp_path, capsys, keepalive):
     assert result["2xx"] + result["other_status_total"] == 40
     assert result["other_status"] == {"503": result["other_status_total"]} and result["2xx"] > 0
     assert json.loads(capsys.readouterr().out) == result
+
+
+def test_retries_hide_passing_failures_and_report_their_window(server, tmp_path):
+    out = tmp_path / "result.json"
+    rc = loadgen.main(["--url", server + "/flaky", "--concurrency", "1", "--max-requests", "6", "--duration", "20",
+                       "--retries", "2", "--output", str(out)])
+    result = json.loads(out.read_text())
+    assert rc == 0 and result["ok"] == 6
+    assert result["retried"] == 6 and result["failure_window_s"] > 1.0
 
 
 def test_connection_errors_are_counted(tmp_path):

@@ -293,7 +293,10 @@ def apache_service_text(svc):
                 "WSGIScriptAlias \"%s\" \"%s/wsgi/%s.wsgi\" process-group=%s application-group=%%{GLOBAL}\n"
                 % (prefix, svc["venv"], name, name),
                 "<Location \"%s\">\n" % prefix, "    WSGIProcessGroup %s\n" % name,
-                "    WSGIApplicationGroup %{GLOBAL}\n", "    WSGIPassAuthorization On\n", "</Location>\n"]
+                "    WSGIApplicationGroup %{GLOBAL}\n", "    WSGIPassAuthorization On\n",
+                # request bodies sent chunked (glanceclient's and nova's image uploads): mod_wsgi
+                # answers 411 to them unless told otherwise
+                "    WSGIChunkedRequest On\n", "</Location>\n"]
         else:
             backend = "http://%s" % hostport(svc["standalone_address"], api["port"])
             lines += ["ProxyPass \"%s\" \"%s\" retry=0\n" % (prefix, backend),

@@ -187,6 +187,8 @@ def test_mod_wsgi_script_and_daemon():
     assert 'os.environ.setdefault("OS_KEYSTONE_CONFIG_DIR", "/etc/keystone")' in script["content"]
     routes = serve["/etc/apache2/osapi-wsgi/keystone.conf"]["content"]
     assert "WSGIDaemonProcess keystone-api processes=2 threads=1 user=keystone group=keystone" in routes
+    # chunked request bodies reach the application (mod_wsgi answers 411 to them by default)
+    assert "    WSGIChunkedRequest On\n" in routes
     assert "<Directory \"/opt/openstack/keystone/wsgi\">" in routes
     assert out["units"] == [] and "/etc/systemd/system/keystone-api.service" in out["other_modes"]
     key = configure["/etc/apache2/osapi-wsgi-tls/osapi-wsgi.key"]

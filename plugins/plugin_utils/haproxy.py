@@ -148,6 +148,16 @@ def check_haproxy_tls(settings, backends):
                                       settings.get("tls_ca_certificate"))
     if errors:
         return errors
+    redirect = settings.get("tls_redirect_port", 0)
+    if enabled and str(redirect) not in ("0", "", "None"):
+        errors.extend(check_port(redirect, "haproxy_tls_redirect_port"))
+        if str(redirect) == str(settings.get("port")):
+            errors.append("haproxy_tls_redirect_port is %s, HAProxy's HTTPS port: give the plain-HTTP redirect"
+                          " another port (80), or 0 for none." % redirect)
+        elif str(settings.get("port")) != "443":
+            errors.append("haproxy_tls_redirect_port is %s with haproxy_port %s: the redirect keeps the client's"
+                          " host, not a port, so it needs HTTPS on 443; set haproxy_tls_redirect_port: 0."
+                          % (redirect, settings.get("port")))
     names = [str(name) for name in settings.get("tls_names") or [] if str(name).strip()]
     if enabled and not certificate and not names:
         errors.append("haproxy_tls_names is empty: list the names (the public DNS name, the addresses) clients"

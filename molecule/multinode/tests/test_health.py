@@ -75,3 +75,10 @@ def test_one_load_balancer_holds_the_floating_address_and_every_one_listens_on_i
         config = node.file("/etc/keepalived/keepalived.conf").content_string
         assert f"unicast_src_ip {own[lb]}" in config
         assert all(f"        {address}\n" in config for peer, address in own.items() if peer != lb)
+
+
+def test_plain_http_on_the_floating_address_redirects_to_https(scenario, api):
+    """haproxy_tls_redirect_port (80): the same URL over HTTPS, 308 (method and body kept)."""
+    https = f"{scenario.lb_url()}/identity/v3?redirect-check"
+    answer = api.get(https.replace("https://", "http://", 1))
+    assert (answer.status, answer.headers.get("Location")) == (308, https)

@@ -217,10 +217,14 @@ def vrrp_instance(host, hosts, hostvars, settings):
     if netaddr is None:
         _is_ip("")
     errors = []
-    floating = [str(address) for address in (settings.get("bind_address"), settings.get("internal_bind_address"))
-                if str(address or "")]
-    for label, address in zip(("haproxy_bind_address", "haproxy_internal_bind_address"), floating):
-        if not _is_ip(address) or address in WILDCARDS:
+    given = [(label, str(settings.get(key) or "")) for label, key in
+             (("haproxy_bind_address", "bind_address"), ("haproxy_internal_bind_address", "internal_bind_address"))]
+    floating = [address for label, address in given if address]
+    if host not in hosts:
+        errors.append("%s is not in haproxy_vrrp_hosts (%s): add it, or leave it out of the play that deploys"
+                      " HAProxy with haproxy_vip_enabled." % (host, ", ".join(hosts) or "empty"))
+    for label, address in given:
+        if address and (not _is_ip(address) or address in WILDCARDS):
             errors.append("haproxy_vip_enabled is on and %s is '%s': set it to the floating address keepalived moves"
                           " between the load balancers (an IP address in their network, not %s)."
                           % (label, address, "every address" if address in WILDCARDS else "a name"))
@@ -244,7 +248,8 @@ def vrrp_instance(host, hosts, hostvars, settings):
         facts = node.get("ansible_facts") or {}
         interface = str(node.get("haproxy_vrrp_interface") or "")
         address = str(node.get("haproxy_vrrp_address") or "")
-        found = [entry for entry in _host_networks(facts)
+        networks = _host_networks(facts)
+        found = [entry for entry in networks
                  if vip in entry[2] and entry[1] not in floating
                  and (not interface or entry[0] == interface) and (not address or entry[1] == address)]
         if address and not _is_ip(address):
@@ -252,7 +257,7 @@ def vrrp_instance(host, hosts, hostvars, settings):
                           " of the floating address %s." % (name, address, vip))
             continue
         if not found and not (interface and address):
-            known = ", ".join("%s %s" % (entry[0], entry[2]) for entry in _host_networks(facts)) or "none"
+            known = ", ".join("%s %s" % (entry[0], entry[2]) for entry in networks) or "none"
             errors.append("%s has no address in the network of the floating address %s (facts: %s): put the"
                           " load balancers in that network, or set haproxy_vrrp_interface and haproxy_vrrp_address"
                           " for the host." % (name, vip, known))
@@ -261,7 +266,7 @@ def vrrp_instance(host, hosts, hostvars, settings):
             interface, address, network = found[0]
             prefix = network.prefixlen
         else:
-            prefix = vip.version == 4 and 32 or 128
+            prefix = 32 if vip.version == 4 else 128
         if address in floating:
             errors.append("%s: its own address %s is a floating address: give the load balancers addresses of their"
                           " own besides haproxy_bind_address." % (name, address))

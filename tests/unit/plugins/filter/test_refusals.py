@@ -91,7 +91,8 @@ def errors_of(case):
         settings = {"bind_address": given.get("haproxy_bind_address", "192.0.2.20"),
                     "internal_bind_address": given.get("haproxy_internal_bind_address", ""),
                     "router_id": given.get("haproxy_vrrp_router_id", HAPROXY_DEFAULTS["haproxy_vrrp_router_id"])}
-        return haproxy.vrrp_instance("lb1", ["lb1", "lb2"], hostvars, settings)["errors"]
+        hosts = given.get("haproxy_vrrp_hosts", ["lb1", "lb2"])
+        return haproxy.vrrp_instance("lb1", hosts, hostvars, settings)["errors"]
     # the defaults that are templates, as they resolve on a deployment without TLS
     resolved = {"haproxy_port": 80, "haproxy_tls_enabled": False, "haproxy_tls_ca_certificate": "",
                 "haproxy_tls_names": ["192.0.2.5", "lb1"]}

@@ -147,15 +147,19 @@ class Scenario:
         return [item for item in found if mode is None or item.mode == mode]
 
     def own_networks(self) -> list:
-        """The scenario's own podman networks (platforms with `network` and `ip` in its
-        molecule.yml; shared/create.yml makes each the /24 of their addresses): tests may
-        speak to their addresses besides loopback."""
+        """The subnets of the scenario's own podman networks (the platforms' `network` in its
+        molecule.yml, as podman holds them; shared/create.yml makes them): tests may speak to
+        their addresses besides loopback."""
         directory = os.environ.get("MOLECULE_SCENARIO_DIRECTORY")
         if not directory:
             return []
         config = yaml.safe_load((pathlib.Path(directory) / "molecule.yml").read_text())
-        return [ipaddress.ip_network(f"{platform['ip']}/24", strict=False) for platform in config.get("platforms") or []
-                if platform.get("network") and platform.get("ip")]
+        names = sorted({platform["network"] for platform in config.get("platforms") or [] if platform.get("network")})
+        if not names:
+            return []
+        done = subprocess.run(["podman", "network", "inspect", "--format", "{{range .Subnets}}{{.Subnet}} {{end}}",
+                               *names], capture_output=True, text=True, timeout=60, check=True)
+        return [ipaddress.ip_network(subnet) for subnet in done.stdout.split()]
 
     def api_hosts(self) -> list[str]:
         """The hosts that run at least one catalog service."""

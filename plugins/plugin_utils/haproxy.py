@@ -204,13 +204,29 @@ def _host_networks(facts):
     return out
 
 
+def _advert_interval(value):
+    """VRRP version 3's advert interval as keepalived's advert_int ('0.5', '1'): seconds in
+    hundredths from 0.01 to 40.95 (RFC 5798's 12-bit centiseconds); None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    try:
+        centiseconds = round(float(str(value)) * 100, 6)
+    except ValueError:
+        return None
+    if centiseconds != int(centiseconds) or not 1 <= centiseconds <= 4095:
+        return None
+    return ("%d.%02d" % divmod(int(centiseconds), 100)).rstrip("0").rstrip(".")
+
+
 def vrrp_instance(host, hosts, hostvars, settings):
     """keepalived's VRRP instance on one load balancer (haproxy_vip_enabled): the frontends'
     addresses (haproxy_bind_address, and haproxy_internal_bind_address when set) float over
     the hosts of the group. For each host: the interface in the network of the first floating
     address and its own address there (haproxy_vrrp_interface and haproxy_vrrp_address
     override them), from its gathered facts. Returns {interface, address, peers, priority,
-    router_id, addresses (with the network's prefix length), errors}; the VRRP messages go
+    router_id, advert_interval (keepalived's advert_int, VRRP version 3: settings'
+    advert_interval in hundredths of a second), addresses (with the network's prefix length),
+    errors}; the VRRP messages go
     unicast between the hosts' own addresses, and the first host of the group has the highest
     priority (keepalived's nopreempt keeps the addresses where they are when a host comes back).
     """
@@ -235,6 +251,10 @@ def vrrp_instance(host, hosts, hostvars, settings):
     if not 1 <= router_id <= 255:
         errors.append("haproxy_vrrp_router_id is '%s': set it to a number from 1 to 255, unique among the VRRP"
                       " routers of the network." % settings.get("router_id"))
+    advert = _advert_interval(settings.get("advert_interval", 1))
+    if advert is None:
+        errors.append("haproxy_vrrp_advert_interval is '%s': set it to the seconds between VRRP adverts, from 0.01"
+                      " to 40.95 in hundredths (VRRP version 3), e.g. 0.5." % settings.get("advert_interval"))
     if errors:
         return {"errors": errors}
     if len({netaddr.IPAddress(address).version for address in floating}) > 1:
@@ -279,5 +299,6 @@ def vrrp_instance(host, hosts, hostvars, settings):
             "peers": [members[name]["address"] for name in hosts if name != host],
             "priority": max(1, VRRP_PRIORITY_TOP - 10 * list(hosts).index(host)),
             "router_id": router_id,
+            "advert_interval": advert,
             "addresses": ["%s/%s" % (address, me["prefix"]) for address in floating],
             "errors": []}

@@ -135,14 +135,24 @@ def lb_facts(*addresses, secondaries=()):
 
 def test_vrrp_instance_floats_both_frontends_between_the_group():
     hostvars = {"lb1": lb_facts("10.89.21.23", secondaries=["10.89.21.20"]), "lb2": lb_facts("10.89.21.24")}
-    settings = {"bind_address": "10.89.21.20", "internal_bind_address": "10.89.21.19", "router_id": 51}
+    settings = {"bind_address": "10.89.21.20", "internal_bind_address": "10.89.21.19", "router_id": 51,
+                "advert_interval": 0.5}
     first = haproxy.vrrp_instance("lb1", ["lb1", "lb2"], hostvars, settings)
     second = haproxy.vrrp_instance("lb2", ["lb1", "lb2"], hostvars, settings)
     # the floating address the master holds is never taken for the host's own
     assert first == {"interface": "eth0", "address": "10.89.21.23", "peers": ["10.89.21.24"], "priority": 150,
-                     "router_id": 51, "addresses": ["10.89.21.20/24", "10.89.21.19/24"], "errors": []}
+                     "router_id": 51, "advert_interval": "0.5", "addresses": ["10.89.21.20/24", "10.89.21.19/24"],
+                     "errors": []}
     assert second["address"] == "10.89.21.24" and second["peers"] == ["10.89.21.23"]
     assert second["priority"] < first["priority"]
+
+
+@pytest.mark.parametrize("given, advert", [(1, "1"), ("0.25", "0.25"), (40.95, "40.95"), (0.1, "0.1"), (2.5, "2.5")])
+def test_vrrp_advert_interval_in_hundredths(given, advert):
+    hostvars = {"lb1": lb_facts("10.89.21.23")}
+    settings = {"bind_address": "10.89.21.20", "router_id": 51, "advert_interval": given}
+    found = haproxy.vrrp_instance("lb1", ["lb1"], hostvars, settings)
+    assert found["errors"] == [] and found["advert_interval"] == advert
 
 
 def test_vrrp_instance_takes_the_interface_in_the_floating_addresses_network():

@@ -90,7 +90,9 @@ def errors_of(case):
             hostvars[host].update(values)
         settings = {"bind_address": given.get("haproxy_bind_address", "192.0.2.20"),
                     "internal_bind_address": given.get("haproxy_internal_bind_address", ""),
-                    "router_id": given.get("haproxy_vrrp_router_id", HAPROXY_DEFAULTS["haproxy_vrrp_router_id"])}
+                    "router_id": given.get("haproxy_vrrp_router_id", HAPROXY_DEFAULTS["haproxy_vrrp_router_id"]),
+                    "advert_interval": given.get("haproxy_vrrp_advert_interval",
+                                                 HAPROXY_DEFAULTS["haproxy_vrrp_advert_interval"])}
         hosts = given.get("haproxy_vrrp_hosts", ["lb1", "lb2"])
         return haproxy.vrrp_instance("lb1", hosts, hostvars, settings)["errors"]
     # the defaults that are templates, as they resolve on a deployment without TLS

@@ -531,13 +531,16 @@ def commands_due(commands, exists):
     return [cmd["name"] for cmd in commands or [] if cmd.get("force") or not (exists or {}).get(cmd["creates"])]
 
 
-def serve_plan(svc, files, changed, app_changed, probe):
+def serve_plan(svc, files, changed, app_changed, probe, checked=False):
     """What the serve step does, from what changed and what the host probe found.
 
     changed: paths that the service_files calls changed or would change (configure's
     changed and serve's differ). app_changed: pip or a setup command changed the
     application (a changed config file or mod_wsgi script counts too, found here).
-    probe: the service_probe result (units' state, paths).
+    probe: the service_probe result (units' state, paths). checked: this run already loaded
+    the entrypoints in the venv the service now runs, with the config files then on the host
+    (install.yml, before the venv switch): the serve step checks again only when the configure
+    step changed a file.
     Returns {write: whether the serve files need writing; units: [{name, state,
     enabled}] of the units to start or restart (restart: their unit file, uWSGI ini or the
     application changed); daemon_reload; apache: {needed, reload} (reload: Apache's files
@@ -586,7 +589,8 @@ def serve_plan(svc, files, changed, app_changed, probe):
                             for api in svc["apis"]] if daemons else [],
         # anything of the service changes or (re)starts: a bad entrypoint setting is refused
         # even where the mode does not load it (eventlet: it only reaches Apache's routes)
-        "check_entrypoints": bool(changed) or app_changed or bool(units) or apache_needed or daemons,
+        "check_entrypoints": (bool(changed) or app_changed or bool(units) or apache_needed or daemons)
+        and not (checked and not any(item["path"] in changed for item in files["configure"])),
         # the health check follows what this run (re)started or reloaded
         "health_check": bool(units) or apache_needed or daemons,
         "cleanup": {"entries": [{"path": path, "state": "absent"} for path in others if not path.startswith(UNIT_DIR)],

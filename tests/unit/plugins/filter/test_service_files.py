@@ -261,6 +261,12 @@ def test_serve_plan_restarts_what_changed_and_checks_first():
     assert plan["units"] == [{"name": "keystone-api", "state": "reloaded", "enabled": True}]
     assert plan["check_entrypoints"] and plan["health_check"]
     assert files.serve_plan(svc, out, [], True, probe)["units"][0]["state"] == "reloaded"
+    # a new venv whose entrypoints loaded before the switch: not checked again, unless the
+    # configure step changed a config file since; a changed uWSGI ini alone does not count
+    assert not files.serve_plan(svc, out, [], True, probe, checked=True)["check_entrypoints"]
+    assert not files.serve_plan(svc, out, ["/etc/keystone/uwsgi/keystone-api.ini"], True, probe,
+                                checked=True)["check_entrypoints"]
+    assert files.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], True, probe, checked=True)["check_entrypoints"]
     # a stopped unit is started, and checked first
     probe["units"]["keystone-api"] = {"active": "failed", "enabled": "enabled"}
     plan = files.serve_plan(svc, out, [], False, probe)

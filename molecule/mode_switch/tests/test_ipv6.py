@@ -1,6 +1,6 @@
 """The scenario serves over IPv6 only (the loopback [::1] on the scenario's own port): Apache
-listens there and nowhere else, real calls through http://[::1]:<port>/ work for both
-services in every mode, the standalone server (eventlet) listens on [::1] too, and the
+listens there and nowhere else, real calls through http://[::1]:<port>/ work for every
+service in every mode (glance's in test_glance), the standalone server (eventlet) listens on [::1] too, and the
 URLs the engine registered in keystone's catalog are bracketed IPv6 URLs."""
 import ipaddress
 import re
@@ -51,6 +51,7 @@ def test_catalog_endpoints_are_bracketed_ipv6_urls(scenario, api):
             for entry in catalog}
     port = scenario.var("osapi_wsgi_http_port")
     assert urls["identity"] == [f"http://[::1]:{port}/identity"] * 2, urls
+    assert urls["image"] == [f"http://[::1]:{port}/image"] * 2, urls
     assert [re.sub(r"/v3.*$", "", url) for url in urls["volumev3"]] == [f"http://[::1]:{port}/volume"] * 2, urls
 
 

@@ -14,7 +14,8 @@ def test_only_the_current_mode_is_installed_configured_and_running(nodes, deploy
         "script": node.file(f"/opt/openstack/{deployed_api.service}/wsgi/{api}.wsgi").exists,
         "gunicorn.conf.py": node.file(f"/etc/{deployed_api.user}/gunicorn/{api}.conf.py").exists,
         "WSGIDaemonProcess route": f"WSGIDaemonProcess {api} " in routes,
-        "uwsgi:// route": f"uwsgi://{api}" in routes,
+        # uwsgi protocol, or HTTP on uWSGI's own socket (an API on an http-socket: glance)
+        "uWSGI route": f"|uwsgi://{api}" in routes or f"/run/{api}/{api}.sock|http://{api}" in routes,
         "gunicorn socket route": f"/run/{api}/gunicorn.sock|http://{api}" in routes,
         "http:// route": bool(re.search(r'ProxyPass "/[a-z]+" "http://', routes)),
         "uWSGI processes": f"{api} uWSGI" in procs,
@@ -29,7 +30,7 @@ def test_only_the_current_mode_is_installed_configured_and_running(nodes, deploy
         "script": mode == "mod_wsgi",
         "gunicorn.conf.py": mode == "gunicorn",
         "WSGIDaemonProcess route": mode == "mod_wsgi",
-        "uwsgi:// route": mode == "uwsgi",
+        "uWSGI route": mode == "uwsgi",
         "gunicorn socket route": mode == "gunicorn",
         "http:// route": mode == "eventlet",
         "uWSGI processes": mode == "uwsgi",

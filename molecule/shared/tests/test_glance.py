@@ -1,12 +1,15 @@
-"""Glance through the scenario's frontend (uWSGI http-socket, tokens validated by keystonemiddleware):
-a real image upload sent with Transfer-Encoding: chunked (no Content-Length) must be stored byte
-for byte, one larger than Apache's default LimitRequestBody (1 GiB) must pass, and a request
-without a token is refused."""
+"""Glance through the scenario's frontend (uWSGI http-socket in the uwsgi scenario; mod_wsgi,
+gunicorn and uWSGI in mode_switch; tokens validated by keystonemiddleware): a real image upload
+sent with Transfer-Encoding: chunked (no Content-Length) must be stored byte for byte, one larger
+than Apache's default LimitRequestBody (1 GiB) must pass (OSAPI_TEST_LARGE_UPLOAD=0: not again in
+a mode the scenario already tested it in), and a request without a token is refused."""
 import hashlib
 import json
 import os
 import pathlib
 import time
+
+import pytest
 
 SIZE = 5 * 1024 * 1024
 # 1.1 GiB of zeros, streamed (never held in memory): over Apache's 1 GiB default body limit
@@ -56,10 +59,13 @@ def zeros(size):
         yield chunk[:size - start]
 
 
+@pytest.mark.skipif(os.environ.get("OSAPI_TEST_LARGE_UPLOAD", "1") == "0",
+                    reason="the scenario made this upload in this mode already (OSAPI_TEST_LARGE_UPLOAD=0)")
 def test_an_image_over_one_gib_is_accepted(scenario, api):
     """Apache (2.4.54 and later) answers 413 above 1 GiB unless the virtual host says otherwise:
     glance's limit is its own image_size_cap (docs/security.md). Checked by glance's own size
-    and hash of what it stored; the image is deleted again."""
+    and hash of what it stored, in each mode glance runs in (uwsgi: the uwsgi scenario;
+    mod_wsgi and gunicorn: mode_switch); the image is deleted again."""
     images = f"{scenario.base_url()}/image/v2/images"
     auth = {"X-Auth-Token": api.token(scenario.base_url())}
     digest = hashlib.sha512()
@@ -79,7 +85,10 @@ def test_an_image_over_one_gib_is_accepted(scenario, api):
         assert stored["os_hash_value"] == digest.hexdigest()
     finally:
         assert api.request("DELETE", url, headers=auth).status == 204
-        # how long it took (the scenario's added time), beside the other test records
+        # how long it took in glance's mode (the scenario's added time), beside the other test records
         record = pathlib.Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", ".")) / ".cache" / "large-upload.json"
         record.parent.mkdir(parents=True, exist_ok=True)
-        record.write_text(json.dumps({"bytes": LARGE, "seconds": round(time.monotonic() - started, 1)}) + "\n")
+        kept = json.loads(record.read_text()) if record.exists() else {}
+        kept = kept if "bytes" not in kept else {}
+        kept[scenario.mode("glance")] = {"bytes": LARGE, "seconds": round(time.monotonic() - started, 1)}
+        record.write_text(json.dumps(kept, sort_keys=True) + "\n")

@@ -31,12 +31,16 @@ import glob
 import http.client
 import importlib.util
 import ipaddress
+import itertools
 import json
 import os
 import pathlib
 import re
+import signal
 import ssl
 import subprocess
+import tempfile
+import threading
 import urllib.parse
 
 import pytest
@@ -382,30 +386,86 @@ def read_call_made():
 
 # python-openstackclient of scripts/setup.sh (requirements-clients.txt, $OSAPI_CLIENTS)
 CLIENT = pathlib.Path(os.environ.get("OSAPI_CLIENTS", "")) / "openstack"
+FORKSERVER = pathlib.Path(__file__).resolve().parent / "shared" / "osc_forkserver.py"
+
+
+class OpenstackCommands:
+    """`openstack` commands through molecule/shared/osc_forkserver.py: the client's own
+    main(argv) in a forked process per command, without importing the client each time;
+    several at once when called from several threads."""
+
+    def __init__(self, python: pathlib.Path):
+        self.work = tempfile.mkdtemp(prefix="osapi-osc-")
+        self.proc = subprocess.Popen([str(python), str(FORKSERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        self.ids = itertools.count()
+        self.lock = threading.Lock()
+        self.waiting: dict[int, dict] = {}
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            message = json.loads(line)
+            slot = self.waiting.get(message["id"])
+            if slot is not None:
+                slot.update(message)
+                if "rc" in message:
+                    slot["done"].set()
+        for slot in list(self.waiting.values()):  # the fork server ended: nothing more will answer
+            slot.setdefault("rc", None)
+            slot["done"].set()
+
+    def run(self, argv: list[str], env: dict, timeout: int) -> subprocess.CompletedProcess:
+        number = next(self.ids)
+        out, err = (os.path.join(self.work, f"{number}.{name}") for name in ("out", "err"))
+        slot = {"done": threading.Event()}
+        self.waiting[number] = slot
+        with self.lock:
+            self.proc.stdin.write(json.dumps({"id": number, "argv": argv, "env": env, "out": out, "err": err}) + "\n")
+            self.proc.stdin.flush()
+        if not slot["done"].wait(timeout) and "pid" in slot:
+            os.kill(slot["pid"], signal.SIGKILL)  # the command this fixture started, past its time
+            slot["done"].wait(10)
+        self.waiting.pop(number, None)
+        read = [pathlib.Path(path).read_text(errors="replace") if os.path.exists(path) else "" for path in (out, err)]
+        for path in (out, err):
+            if os.path.exists(path):
+                os.unlink(path)
+        code = slot.get("rc")
+        if code is None:
+            code, read[1] = 1, read[1] + f"\nno answer from {FORKSERVER.name} within {timeout} s"
+        return subprocess.CompletedProcess(["openstack", *argv], code, read[0], read[1])
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        os.rmdir(self.work)
 
 
 @pytest.fixture(scope="session")
 def cloud(scenario):
     """Runs `openstack <args>` against the scenario's cloud, as keystone's admin through the
     clouds.yaml the deploy wrote for the operator (keystone_client_files_dir); returns the
-    parsed JSON (or text)."""
+    parsed JSON (or text). The commands run through OpenstackCommands (the client's main in a
+    forked process each); test_cloud also runs the `openstack` console script itself."""
     if not CLIENT.exists():
         pytest.fail(f"no openstack client at {CLIENT}: run through scripts/test.sh (it sets OSAPI_CLIENTS)")
     config = pathlib.Path(scenario.secrets_dir()) / "clouds.yaml"
     if not config.exists():
         pytest.fail(f"no {config}: the keystone role writes it for the admin (keystone_client_files_dir)")
     env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(config), OS_CLOUD="osapi")
+    commands = OpenstackCommands(CLIENT.parent / "python3")
 
     def run(*args, fmt="json", check=True, extra_env=None):
-        argv = [str(CLIENT), *args] + (["-f", fmt] if fmt else [])
-        done = subprocess.run(argv, env=dict(env, **(extra_env or {})), capture_output=True, text=True, timeout=180,
-                              check=False)
+        argv = [*args] + (["-f", fmt] if fmt else [])
+        done = commands.run(argv, dict(env, **(extra_env or {})), timeout=180)
         if check:
             assert done.returncode == 0, f"openstack {' '.join(args)}: {done.stderr.strip()[-600:]}"
         else:
             return done
         return json.loads(done.stdout) if fmt == "json" and done.stdout.strip() else done.stdout
-    return run
+    yield run
+    commands.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

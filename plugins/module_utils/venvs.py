@@ -86,11 +86,15 @@ def packages_digest(packages):
     return hashlib.sha1("\n".join(packages).encode("utf-8")).hexdigest()[:12] if packages else ""
 
 
-def pip_check(venv):
-    """(ok, output) of `pip check` in the venv."""
+def pip_check(venv, uv=None):
+    """(ok, output) of `pip check` in the venv: the venv's pip, or `uv pip check` with the uv
+    binary `uv` when it is given and there (the same check of the installed distributions'
+    requirements, without starting pip)."""
+    python = os.path.join(venv, "bin", "python")
+    argv = [uv, "pip", "check", "--python", python] if uv and os.path.isfile(uv) else [python, "-m", "pip", "check"]
     try:
-        done = subprocess.run([os.path.join(venv, "bin", "python"), "-m", "pip", "check"],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                              check=False)
     except OSError as error:
         return False, str(error)
     return done.returncode == 0, done.stdout.strip()
@@ -106,7 +110,7 @@ def relink(stable, target):
     os.rename(tmp, stable)
 
 
-def switch(stable, target, keep=1, package="", check=True, check_mode=False):
+def switch(stable, target, keep=1, package="", check=True, check_mode=False, uv=None):
     """Make target the active venv of the stable path. Returns {changed, previous, active,
     migrated, kept, removed, pip_check}; raises VenvError (nothing switched) when target is
     not a venv or `pip check` fails in it."""
@@ -120,7 +124,7 @@ def switch(stable, target, keep=1, package="", check=True, check_mode=False):
             return result
         raise VenvError("%s is not a venv (no bin/python): nothing was switched" % target, result)
     if check:
-        ok, output = pip_check(target)
+        ok, output = pip_check(target, uv)
         result["pip_check"] = output
         if not ok:
             raise VenvError("pip check failed in %s, nothing was switched (the running venv %s stays): %s"

@@ -40,6 +40,11 @@ options:
     description: Run C(pip check) in O(target) first and switch only when it passes.
     type: bool
     default: true
+  uv:
+    description:
+      - A uv binary to make the check with (C(uv pip check --python <target>/bin/python)) instead of starting
+        the venv's pip; the venv's pip when it is not set or not there.
+    type: path
 author:
   - osapi.wsgi contributors (@osapi)
 attributes:
@@ -111,6 +116,7 @@ def main():
             keep=dict(type="int", default=1),
             package=dict(type="str", default=""),
             pip_check=dict(type="bool", default=True),
+            uv=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -119,7 +125,7 @@ def main():
         module.fail_json(msg="keep is %d: set osapi_wsgi_venvs_kept to 0 or more" % params["keep"])
     try:
         result = switch(params["path"], params["target"], params["keep"], params["package"], params["pip_check"],
-                        module.check_mode)
+                        module.check_mode, uv=params["uv"])
     except VenvError as error:
         module.fail_json(msg=str(error), **error.result)
     module.exit_json(**result)

@@ -3,10 +3,13 @@ venvs in a temporary directory: pip check, the atomic switch, the migration of a
 directory, the venvs kept and removed, check mode, and the engine's naming (venv_dir)."""
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import stat
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -22,12 +25,19 @@ def template(tmp_path_factory):
     return path
 
 
+# what an installer writes into each .dist-info besides METADATA (uv's check reads it)
+WHEEL = "Wheel-Version: 1.0\nGenerator: osapi-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+
+
 def release(root, name, template, version):
     """<root>/<name>-<version>: a copy of the template venv with keystone <version> 'installed'."""
     path = root / ("%s-%s" % (name, version) if version else name)
     shutil.copytree(template, path, symlinks=True)
     site = next(path.glob("lib/python*/site-packages"))
-    (site / ("keystone-%s.dist-info" % (version or "28.0.0"))).mkdir()
+    info = site / ("keystone-%s.dist-info" % (version or "28.0.0"))
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: keystone\nVersion: %s\n" % (version or "28.0.0"))
+    (info / "WHEEL").write_text(WHEEL)
     return path
 
 
@@ -72,6 +82,40 @@ def test_failed_pip_check_or_no_venv_switches_nothing(tmp_path, template):
     with pytest.raises(venvs.VenvError, match="not a venv"):
         venvs.switch(stable, str(tmp_path / "keystone-32.0.0"))
     assert os.readlink(stable) == "keystone-29.0.0"
+
+
+@pytest.fixture(scope="module")
+def uv_binary(tmp_path_factory):
+    """The uv the engine installs (the wheelhouse's wheel of osapi_wsgi_uv_version), unpacked."""
+    cache = os.environ.get("OSAPI_CACHE", "/var/cache/osapi-wsgi")
+    wheels = glob.glob(os.path.join(cache, "wheelhouse", "uv-*manylinux*%s*.whl" % os.uname().machine))
+    if not wheels:
+        pytest.skip("no uv wheel in the wheelhouse (scripts/wheelhouse.py builds it)")
+    with zipfile.ZipFile(sorted(wheels)[-1]) as wheel:
+        name = next(item for item in wheel.namelist() if item.endswith(".data/scripts/uv"))
+        path = tmp_path_factory.mktemp("uv") / "uv"
+        path.write_bytes(wheel.read(name))
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+def test_uv_makes_the_same_check(tmp_path, template, uv_binary):
+    stable = str(tmp_path / "keystone")
+    r29, r30 = (str(release(tmp_path, "keystone", template, v)) for v in ("29.0.0", "30.0.0"))
+    first = venvs.switch(stable, r29, uv=uv_binary)
+    assert first["changed"] and "Checked" in first["pip_check"]
+    site = next((tmp_path / "keystone-30.0.0").glob("lib/python*/site-packages"))
+    broken = site / "broken-1.0.dist-info"
+    broken.mkdir()
+    (broken / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 1.0\n"
+                                     "Requires-Dist: no-such-dependency-osapi\n")
+    (broken / "WHEEL").write_text(WHEEL)
+    with pytest.raises(venvs.VenvError, match="(?s)pip check failed .*no-such-dependency-osapi"):
+        venvs.switch(stable, r30, uv=uv_binary)
+    assert os.readlink(stable) == "keystone-29.0.0"
+    # a uv that is not there: the venv's pip checks
+    with pytest.raises(venvs.VenvError, match="(?s)pip check failed .*no-such-dependency-osapi"):
+        venvs.switch(stable, r30, uv=str(tmp_path / "no-uv"))
 
 
 def test_check_mode_reports_without_changing(tmp_path, template):

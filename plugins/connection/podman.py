@@ -139,6 +139,12 @@ def start_time(pid):
         return None
 
 
+def raise_if_missing(err):
+    """Report podman's "no such container" as the host being unreachable."""
+    if b"no such container" in err.lower():
+        raise AnsibleConnectionFailure(f"podman: {to_native(err).strip()}")
+
+
 def parse_inspect(text):
     """(pid, environment) from INSPECT_FORMAT's output; pid 0 when the container is not running."""
     pid, env = text.strip().split(" ", 1)
@@ -154,7 +160,7 @@ class Connection(ConnectionBase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._mount_point = None
-        self._target = None  # (pid, environment) of the container when commands go through nsenter
+        self._target = None  # (nsenter, pid, environment) of the container when commands go through nsenter
 
     def _podman(self, args, in_data=None):
         executable = shutil.which(self.get_option("podman_executable"))
@@ -197,8 +203,7 @@ class Connection(ConnectionBase):
         rc, out, err = self._podman(["inspect", "--type", "container", "--format", INSPECT_FORMAT,
                                      self.get_option("remote_addr")])
         if rc != 0:
-            if b"no such" in err.lower():
-                raise AnsibleConnectionFailure(f"podman: {to_native(err).strip()}")
+            raise_if_missing(err)
             display.vvvv(f"podman inspect failed ({to_native(err).strip()}): running podman exec")
             return None
         try:
@@ -231,8 +236,8 @@ class Connection(ConnectionBase):
             return self._run(nsenter_args(nsenter, pid, cmd), in_data, env=env)
         rc, out, err = self._podman(exec_args(self.get_option("remote_addr"), cmd, user=self.get_option("remote_user"),
                                               stdin=in_data is not None), in_data)
-        if rc == 125 and b"no such container" in err.lower():
-            raise AnsibleConnectionFailure(f"podman: {to_native(err).strip()}")
+        if rc == 125:
+            raise_if_missing(err)
         return rc, out, err
 
     def _in_container(self, path):
@@ -247,9 +252,8 @@ class Connection(ConnectionBase):
             mount = to_native(out).strip()
             if rc == 0 and mount and os.path.isdir(mount) and os.listdir(mount):
                 self._mount_point = mount
-            elif rc != 0 and b"no such container" in err.lower():
-                raise AnsibleConnectionFailure(f"podman: {to_native(err).strip()}")
             else:
+                raise_if_missing(err)
                 display.vvvv(f"podman mount failed ({to_native(err).strip()}): copying with podman cp")
                 self._mount_point = ""
         return os.path.join(self._mount_point, path.lstrip("/")) if self._mount_point else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import files
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import plan
 from ansible_collections.osapi.wsgi.plugins.plugin_utils.filters import as_filters
 
 # what the functions raise for input they cannot work with (plugin_utils/filters.py)
@@ -31,8 +32,10 @@ class FilterModule(object):
             "registry_entry": engine.registry_entry,
             "venv_dir": engine.venv_dir,
             "key_rotation": engine.key_rotation,
+            "key_push": engine.key_push,
+            "primary_of": engine.primary_of,
             "service_files": files.service_files,
-            "command_plan": files.command_plan,
-            "commands_due": files.commands_due,
-            "serve_plan": files.serve_plan,
+            "command_plan": plan.command_plan,
+            "commands_due": plan.commands_due,
+            "serve_plan": plan.serve_plan,
         }, ERRORS)

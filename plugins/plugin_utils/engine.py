@@ -22,6 +22,7 @@ except ImportError:  # pragma: no cover - the controller needs it (requirements-
     netaddr = None
 
 from ansible_collections.osapi.wsgi.plugins.module_utils.entrypoint import EntrypointError, parse_entrypoint
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import dirsync as osapi_dirsync
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import tls as osapi_tls
 
@@ -282,6 +283,11 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "primary_dirs": values["primary_dirs"], "extra_config_files": values["extra_config_files"],
         # taken by the copy of primary_dirs (primary_dirs.yml) and by keystone's key rotation
         "primary_dirs_lock": "/run/lock/osapi-wsgi-%s-primary-dirs.lock" % name,
+        # their reader and writer on the hosts (plugins/plugin_utils/dirsync.py): the writer's
+        # command line, which the deploy's copy and keystone's key push (a forced command) run
+        "sync_dirs": osapi_dirsync.HOST_PATH,
+        "sync_write": ["python3", osapi_dirsync.HOST_PATH, "write", "--group", project] + [
+            "%s=%s" % (item["path"], item.get("owner") or project) for item in values["primary_dirs"] or []],
         "venv_files": values["venv_files"],
         "config": config,
         # kept to check the keys against the APIs
@@ -353,6 +359,10 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
                       " environment); leave them out." % ", ".join(reserved))
     errors.extend(osapi_tls.check_tls_pair("osapi_wsgi", value("tls_enabled"), value("tls_certificate"),
                                            value("tls_private_key"), value("tls_ca_certificate")))
+    if value("memcached_tls", False) and not value("tls_enabled", False):
+        errors.append("osapi_wsgi_memcached_tls is on but osapi_wsgi_tls_enabled is off: memcached and its clients"
+                      " use the node's TLS certificate. Turn osapi_wsgi_tls_enabled on, or osapi_wsgi_memcached_tls"
+                      " off.")
     return errors
 
 
@@ -609,3 +619,74 @@ def key_rotation(interval, token=None, fernet_tokens=None):
             "valid %d s needs %d keys: a smaller number deletes keys of tokens still valid. Remove it (the role "
             "computes it) or raise it to %d." % (given, interval, lifetime, needed, needed))
     return {"max_active_keys": needed, "errors": errors}
+
+
+def key_push(nodes, hostvars, primary, port=22):
+    """Where keystone's primary pushes its keys after each rotation (roles/keystone, key
+    rotation): {"primary": its address, "from": the authorized key's from= pattern ("" when
+    the address is a name), "targets": [{"node", "address", "port"}] of the other nodes}.
+
+    Each node's address: keystone_key_push_address, else ansible_host, else its inventory
+    name (the address its SSH server answers at: where Ansible reaches it).
+    """
+    def address(node):
+        found = hostvars[node]
+        return str(found.get("keystone_key_push_address") or found.get("ansible_host") or node)
+
+    if not _WHOLE.match(str(port)) or not 0 < int(port) < 65536:
+        raise EngineError("keystone_key_push_port is %r: give the SSH port (1-65535) of the keystone nodes" % (port,))
+    source = address(primary)
+    return {"primary": source, "from": source if _is_ip(source) else "",
+            "targets": [{"node": node, "address": address(node), "port": int(port)}
+                        for node in nodes if node != primary]}
+
+
+# What a service role hands the engine: its variables <service>_<setting> (declared in each
+# service role's meta/argument_specs.yml, tests/unit/roles/test_argument_specs.py) and the
+# private __<service>_<setting> of its vars/main.yml; the osapi.wsgi.service_settings lookup
+# reads them (the one place that builds these names). REQUIRED: every service role has it.
+REQUIRED = object()
+SERVICE_INPUTS = {
+    "version": REQUIRED, "wsgi_mode": REQUIRED, "wsgi_processes": REQUIRED, "wsgi_threads": REQUIRED,
+    "config": REQUIRED, "config_overrides": {}, "pip_extra_packages": [], "uwsgi_overrides": {},
+    "uwsgi_http_socket": False, "url_prefixes": {}, "entrypoints": {}, "extra_config_files": {},
+    # "": primary_host() decides
+    "primary_host": "", "request_timeout": "",
+}
+PRIVATE_INPUTS = {"commands": [], "primary_dirs": [], "venv_files": []}
+
+
+def primary_host(name, groups, host, given=""):
+    """The node of a service that alone runs its primary_only setup commands (key creation,
+    database sync, bootstrap) and whose primary_dirs the others copy: <service>_primary_host
+    when given, else the first host of the service's group (this host when it is not in it)."""
+    if given:
+        return str(given)
+    members = list((groups or {}).get(name) or [])
+    return members[0] if host in members else host
+
+
+def service_inputs(name, read, groups=None, host=None):
+    """The settings of one service role for resolve_service. read(variable) returns
+    (True, value) or (False, None). A required variable that is not set is an EngineError
+    naming it; primary_host is decided here (primary_host())."""
+    out = {}
+    for setting, default in list(SERVICE_INPUTS.items()) + list(PRIVATE_INPUTS.items()):
+        variable = ("__%s_%s" if setting in PRIVATE_INPUTS else "%s_%s") % (name, setting)
+        found, value = read(variable)
+        if not found and default is REQUIRED:
+            raise EngineError("%s is not set: deploy %s through its role (osapi.wsgi.%s), whose defaults set it"
+                              % (variable, name, name))
+        out[setting] = value if found else default
+    out["uwsgi_http_socket"] = str(out["uwsgi_http_socket"]).lower() in ("true", "yes", "1", "on")
+    out["primary_host"] = primary_host(name, groups, host, out["primary_host"])
+    return out
+
+
+def primary_of(name, groups, hostvars):
+    """The primary node of a service's group, as its nodes decide it (primary_host()): the
+    <service>_primary_host of its first host, else that host. For the upgrade playbooks."""
+    members = list((groups or {}).get(name) or [])
+    if not members:
+        raise EngineError("no host in the %s group" % name)
+    return primary_host(name, groups, members[0], (hostvars[members[0]] or {}).get(name + "_primary_host") or "")

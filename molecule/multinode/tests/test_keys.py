@@ -53,3 +53,21 @@ def test_only_the_primary_rotates_and_it_knows_what_the_others_hold(nodes, api_h
         assert (record.user, record.mode) == ("root", 0o600)
         newest = max(int(name) for name in nodes[api_host].check_output("ls /etc/keystone/fernet-keys").split())
         assert record.content_string.startswith("fernet=%d " % newest)
+
+
+def test_the_push_key_may_only_write_keystone_s_keys(nodes, api_host, primary):
+    key = nodes[primary].file("/var/lib/keystone/key-rotation/push_ed25519")
+    assert (key.user, key.mode) == ("root", 0o600)
+    if api_host == primary:
+        return
+    public = nodes[primary].file("/var/lib/keystone/key-rotation/push_ed25519.pub").content_string.split()[1]
+    lines = [line for line in nodes[api_host].file("/root/.ssh/authorized_keys").content_string.splitlines()
+             if public in line]
+    assert len(lines) == 1, lines
+    options = lines[0].split(" ssh-ed25519 ")[0]
+    assert options.startswith("restrict,from=")
+    assert 'command="python3 /usr/local/lib/osapi-wsgi/sync-dirs.py write --group keystone' in options
+    assert "/etc/keystone/fernet-keys=keystone /etc/keystone/credential-keys=keystone" in options
+    # the primary trusts this node's host key and no other for it
+    known = nodes[primary].file("/var/lib/keystone/key-rotation/known_hosts." + api_host).content_string.split()
+    assert known[2] == nodes[api_host].file("/etc/ssh/ssh_host_ed25519_key.pub").content_string.split()[1]

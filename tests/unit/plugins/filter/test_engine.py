@@ -161,9 +161,17 @@ def test_lookup_and_filters_through_ansible(tmp_path):
     playbook.write_text("""
 - hosts: localhost
   gather_facts: false
+  vars:
+    placement_version: ""
+    placement_wsgi_mode: "{{ 'uw' ~ 'sgi' }}"
+    placement_wsgi_processes: 2
+    placement_wsgi_threads: 1
+    placement_config: {api: {auth_strategy: keystone}}
+    __placement_commands: [{name: db_sync}]
   tasks:
     - ansible.builtin.debug:
         msg:
+          settings: "{{ lookup('osapi.wsgi.service_settings', 'placement') }}"
           order: "{{ lookup('osapi.wsgi.catalog', deploy_order=true) }}"
           keystone: "{{ lookup('osapi.wsgi.catalog', 'keystone').apis[0].prefix }}"
           services: "{{ lookup('osapi.wsgi.catalog').keys() | list | length }}"
@@ -178,6 +186,9 @@ def test_lookup_and_filters_through_ansible(tmp_path):
     assert msg["order"] == osapi_catalog.deploy_order(CATALOG)
     assert msg["keystone"] == "/identity" and int(msg["services"]) == len(CATALOG)
     assert msg["listen"] == "[::1]:8080"
+    # the role's variables, templated; the private ones; this host its own primary (no group)
+    assert (msg["settings"]["wsgi_mode"], msg["settings"]["commands"]) == ("uwsgi", [{"name": "db_sync"}])
+    assert (msg["settings"]["primary_host"], msg["settings"]["uwsgi_http_socket"]) == ("localhost", False)
 
 
 def test_haproxy_node_servers_from_show_stat():
@@ -228,6 +239,18 @@ def test_a_configured_max_active_keys_at_least_the_count_is_kept():
     assert engine.key_rotation(86400, {}, {"max_active_keys": 10})["errors"] == []
 
 
+def test_the_key_push_reaches_each_other_node_where_it_says():
+    hostvars = {"k1": {"ansible_host": "10.0.0.1"}, "k2": {"keystone_key_push_address": "10.1.0.2", "ansible_host": "x"},
+                "k3": {}}
+    assert engine.key_push(["k1", "k2", "k3"], hostvars, "k1", "2222") == {
+        "primary": "10.0.0.1", "from": "10.0.0.1",
+        "targets": [{"node": "k2", "address": "10.1.0.2", "port": 2222}, {"node": "k3", "address": "k3", "port": 2222}]}
+    # a name: no from= pattern (sshd matches it against addresses)
+    assert engine.key_push(["k1", "k3"], hostvars, "k3")["from"] == ""
+    with pytest.raises(engine.EngineError, match="keystone_key_push_port"):
+        engine.key_push(["k1"], hostvars, "k1", 0)
+
+
 @pytest.mark.parametrize("config, validates", [
     ({"DEFAULT": {"auth_strategy": "keystone"}}, True),
     ({}, True),
@@ -269,3 +292,40 @@ def test_unanswered_reads_each_api_against_its_own_ok_status():
         "/identity", "/t"]
     assert engine.unanswered([{"__api": keystone, "skipped": True}]) == ["/identity"]
     assert FilterModule().filters()["unanswered"]([{"__api": keystone, "status": 200}]) == []
+
+
+def _reader(values):
+    return lambda name: (name in values, values.get(name))
+
+
+REQUIRED_INPUTS = {"placement_version": "", "placement_wsgi_mode": "uwsgi", "placement_wsgi_processes": 2,
+                   "placement_wsgi_threads": 1, "placement_config": {}}
+
+
+def test_service_inputs_read_the_role_s_variables_and_the_private_ones():
+    values = dict(REQUIRED_INPUTS, placement_uwsgi_http_socket="yes", __placement_commands=[{"name": "db_sync"}])
+    got = engine.service_inputs("placement", _reader(values), {"placement": ["n2", "n1"]}, "n1")
+    assert got["uwsgi_http_socket"] is True and got["commands"] == [{"name": "db_sync"}]
+    assert (got["pip_extra_packages"], got["primary_dirs"], got["request_timeout"]) == ([], [], "")
+    # the group's first host, whichever node reads it
+    assert got["primary_host"] == "n2"
+    assert set(got) == set(engine.SERVICE_INPUTS) | set(engine.PRIVATE_INPUTS)
+
+
+def test_the_primary_host_is_one_rule():
+    groups = {"keystone": ["k1", "k2"]}
+    assert engine.primary_host("keystone", groups, "k2") == "k1"
+    assert engine.primary_host("keystone", groups, "k2", "k2") == "k2"
+    # a host outside the group (a single all-in-one deploy of the role) is its own primary
+    assert engine.primary_host("keystone", groups, "other") == "other"
+    assert engine.primary_of("keystone", groups, {"k1": {}, "k2": {}}) == "k1"
+    assert engine.primary_of("keystone", groups, {"k1": {"keystone_primary_host": "k2"}}) == "k2"
+    with pytest.raises(engine.EngineError, match="no host in the placement group"):
+        engine.primary_of("placement", groups, {})
+
+
+def test_a_required_input_that_is_missing_names_the_variable():
+    values = dict(REQUIRED_INPUTS)
+    del values["placement_config"]
+    with pytest.raises(engine.EngineError, match="placement_config is not set"):
+        engine.service_inputs("placement", _reader(values), {}, "n1")

@@ -11,6 +11,7 @@ import yaml
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import files
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import plan as plan_of
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 CATALOG = osapi_catalog.load()
@@ -123,9 +124,9 @@ def test_gunicorn_service_files():
     # a new application in a running gunicorn: a chain reload (its ExecReload); its own files
     # changed: a restart
     probe = settled(out)
-    assert files.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], False, probe)["units"] == [
+    assert plan_of.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], False, probe)["units"] == [
         {"name": "keystone-api", "state": "reloaded", "enabled": True}]
-    assert files.serve_plan(svc, out, ["/etc/keystone/gunicorn/keystone-api.conf.py"], False, probe)["units"] == [
+    assert plan_of.serve_plan(svc, out, ["/etc/keystone/gunicorn/keystone-api.conf.py"], False, probe)["units"] == [
         {"name": "keystone-api", "state": "restarted", "enabled": True}]
 
 
@@ -214,7 +215,7 @@ def test_command_plan():
         {"name": "db_sync", "argv": ["keystone-manage", "db_sync"], "primary_only": True},
         {"name": "tool", "argv": ["/usr/bin/env", "X"], "environment": {"SECRET": "s"}, "no_log": True}])
     svc["config_env"] = {"OS_KEYSTONE_CONFIG_DIR": "/etc/keystone"}
-    plan = files.command_plan(svc, "abc", True, app_changed=True)
+    plan = plan_of.command_plan(svc, "abc", True, app_changed=True)
     keys, sync, tool = plan
     assert keys["argv"] == ["/opt/openstack/keystone/bin/keystone-manage", "fernet_setup"]
     assert (keys["creates"], keys["stamp"], keys["force"], keys["user"]) == (
@@ -224,8 +225,8 @@ def test_command_plan():
     assert sync["creates"] == "/var/lib/keystone/.osapi/db_sync." + digest
     assert (sync["stamp"], sync["force"], sync["user"]) == (True, True, "keystone")
     assert tool["environment"] == {"OS_KEYSTONE_CONFIG_DIR": "/etc/keystone", "SECRET": "s"} and tool["no_log"]
-    assert [cmd["name"] for cmd in files.command_plan(svc, "abc", False)] == ["tool"]
-    assert files.command_plan(svc, "other", True)[1]["creates"] != sync["creates"]
+    assert [cmd["name"] for cmd in plan_of.command_plan(svc, "abc", False)] == ["tool"]
+    assert plan_of.command_plan(svc, "other", True)[1]["creates"] != sync["creates"]
 
 
 def settled(out):
@@ -237,7 +238,7 @@ def settled(out):
 def test_serve_plan_of_an_unchanged_service_does_nothing():
     svc = service()
     out = files.service_files(svc, host())
-    plan = files.serve_plan(svc, out, [], False, settled(out))
+    plan = plan_of.serve_plan(svc, out, [], False, settled(out))
     assert plan == {"write": False, "units": [], "daemon_reload": False,
                     "apache": {"needed": False, "reload": False, "modules": False}, "daemon_restarts": [],
                     "check_entrypoints": False, "health_check": False, "cleanup": {"entries": [], "units": []}}
@@ -247,29 +248,29 @@ def test_serve_plan_restarts_what_changed_and_checks_first():
     svc = service()
     out = files.service_files(svc, host())
     probe = settled(out)
-    plan = files.serve_plan(svc, out, ["/etc/keystone/uwsgi/keystone-api.ini"], False, probe)
+    plan = plan_of.serve_plan(svc, out, ["/etc/keystone/uwsgi/keystone-api.ini"], False, probe)
     assert plan["write"] and plan["check_entrypoints"] and not plan["daemon_reload"]
     assert plan["units"] == [{"name": "keystone-api", "state": "restarted", "enabled": True}]
     assert not plan["apache"]["needed"] and plan["health_check"]
     # the config (an application input) restarts every unit; a new unit file reloads systemd
-    plan = files.serve_plan(svc, out, ["/etc/keystone/keystone.conf", "/etc/systemd/system/keystone-api.service"],
-                            False, probe)
+    plan = plan_of.serve_plan(svc, out, ["/etc/keystone/keystone.conf", "/etc/systemd/system/keystone-api.service"],
+                              False, probe)
     assert plan["units"][0]["state"] == "restarted" and plan["daemon_reload"]
     # a new application (config, code) in a running uWSGI whose own files are unchanged:
     # a chain reload (its ExecReload), no restart; a stopped unit restarts
-    plan = files.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], False, probe)
+    plan = plan_of.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], False, probe)
     assert plan["units"] == [{"name": "keystone-api", "state": "reloaded", "enabled": True}]
     assert plan["check_entrypoints"] and plan["health_check"]
-    assert files.serve_plan(svc, out, [], True, probe)["units"][0]["state"] == "reloaded"
+    assert plan_of.serve_plan(svc, out, [], True, probe)["units"][0]["state"] == "reloaded"
     # a new venv whose entrypoints loaded before the switch: not checked again, unless the
     # configure step changed a config file since; a changed uWSGI ini alone does not count
-    assert not files.serve_plan(svc, out, [], True, probe, checked=True)["check_entrypoints"]
-    assert not files.serve_plan(svc, out, ["/etc/keystone/uwsgi/keystone-api.ini"], True, probe,
-                                checked=True)["check_entrypoints"]
-    assert files.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], True, probe, checked=True)["check_entrypoints"]
+    assert not plan_of.serve_plan(svc, out, [], True, probe, checked=True)["check_entrypoints"]
+    assert not plan_of.serve_plan(svc, out, ["/etc/keystone/uwsgi/keystone-api.ini"], True, probe,
+                                  checked=True)["check_entrypoints"]
+    assert plan_of.serve_plan(svc, out, ["/etc/keystone/keystone.conf"], True, probe, checked=True)["check_entrypoints"]
     # a stopped unit is started, and checked first
     probe["units"]["keystone-api"] = {"active": "failed", "enabled": "enabled"}
-    plan = files.serve_plan(svc, out, [], False, probe)
+    plan = plan_of.serve_plan(svc, out, [], False, probe)
     assert plan["units"] == [{"name": "keystone-api", "state": "started", "enabled": True}]
     assert plan["check_entrypoints"] and not plan["write"]
 
@@ -278,23 +279,23 @@ def test_serve_plan_apache():
     svc = service()
     out = files.service_files(svc, host())
     probe = settled(out)
-    plan = files.serve_plan(svc, out, ["/etc/apache2/osapi-wsgi/keystone.conf"], False, probe)
+    plan = plan_of.serve_plan(svc, out, ["/etc/apache2/osapi-wsgi/keystone.conf"], False, probe)
     # Apache's routes changed: test and reload (uWSGI keeps running); the entrypoints are
     # checked whenever anything changes
     assert plan["apache"] == {"needed": True, "reload": True, "modules": False}
     assert plan["check_entrypoints"] and plan["write"] and plan["health_check"] and plan["units"] == []
     probe["exists"]["/etc/apache2/mods-enabled/proxy_uwsgi.load"] = False
-    assert files.serve_plan(svc, out, [], False, probe)["apache"] == {"needed": True, "reload": True, "modules": True}
+    assert plan_of.serve_plan(svc, out, [], False, probe)["apache"] == {"needed": True, "reload": True, "modules": True}
     probe = settled(out)
     probe["units"]["apache2"]["active"] = "inactive"
-    assert files.serve_plan(svc, out, [], False, probe)["apache"] == {"needed": True, "reload": False,
-                                                                      "modules": False}
+    assert plan_of.serve_plan(svc, out, [], False, probe)["apache"] == {"needed": True, "reload": False,
+                                                                        "modules": False}
 
 
 def test_eventlet_entrypoint_setting_is_checked_though_the_server_does_not_load_it():
     svc = service("cinder", "eventlet", entrypoints={"cinder-api": "cinder.wsgi.gone:application"})
     out = files.service_files(svc, host())
-    plan = files.serve_plan(svc, out, ["/etc/apache2/osapi-wsgi/cinder.conf"], False, settled(out))
+    plan = plan_of.serve_plan(svc, out, ["/etc/apache2/osapi-wsgi/cinder.conf"], False, settled(out))
     assert plan["check_entrypoints"] and plan["units"] == []
 
 
@@ -306,19 +307,19 @@ def test_serve_plan_mod_wsgi_restarts_the_daemons_one_at_a_time_for_a_new_applic
     probe["exists"]["/etc/systemd/system/keystone-api.service"] = True
     # a new application (pip, config, the script) under a running Apache whose files are
     # unchanged: each daemon group restarted one process at a time, no Apache reload
-    plan = files.serve_plan(svc, out, [], True, probe)
+    plan = plan_of.serve_plan(svc, out, [], True, probe)
     assert plan["daemon_restarts"] == [[files.MOD_WSGI_RESTART_PATH, "keystone-api", "keystone", "1"]]
     assert not plan["apache"]["needed"] and plan["check_entrypoints"] and plan["health_check"] and plan["units"] == []
     assert plan["cleanup"] == {"entries": [], "units": ["keystone-api"]}
-    plan = files.serve_plan(svc, out, ["/opt/openstack/keystone/wsgi/keystone-api.wsgi"], False, settled(out))
+    plan = plan_of.serve_plan(svc, out, ["/opt/openstack/keystone/wsgi/keystone-api.wsgi"], False, settled(out))
     assert plan["daemon_restarts"] and not plan["apache"]["reload"]
     # Apache's files changed too, or Apache is not running: Apache reloads (or starts) instead
-    plan = files.serve_plan(svc, out, ["/etc/keystone/keystone.conf", "/etc/apache2/osapi-wsgi/keystone.conf"], False,
-                            settled(out))
+    plan = plan_of.serve_plan(svc, out, ["/etc/keystone/keystone.conf", "/etc/apache2/osapi-wsgi/keystone.conf"], False,
+                              settled(out))
     assert plan["apache"]["reload"] and plan["daemon_restarts"] == []
     probe = settled(out)
     probe["units"]["apache2"]["active"] = "inactive"
-    plan = files.serve_plan(svc, out, [], True, probe)
+    plan = plan_of.serve_plan(svc, out, [], True, probe)
     assert plan["apache"] == {"needed": True, "reload": True, "modules": False} and plan["daemon_restarts"] == []
 
 
@@ -327,16 +328,16 @@ def test_serve_plan_removes_the_other_modes_files_found():
     out = files.service_files(svc, host())
     probe = settled(out)
     probe["exists"]["/opt/openstack/keystone/wsgi/keystone-api.wsgi"] = True
-    assert files.serve_plan(svc, out, [], False, probe)["cleanup"] == {
+    assert plan_of.serve_plan(svc, out, [], False, probe)["cleanup"] == {
         "entries": [{"path": "/opt/openstack/keystone/wsgi/keystone-api.wsgi", "state": "absent"}], "units": []}
 
 
 def test_commands_due_from_the_probe():
     planned = [{"name": "keys", "creates": "/k", "force": False}, {"name": "sync", "creates": "/s", "force": False}]
-    assert files.commands_due(planned, {"/k": True, "/s": True}) == []
-    assert files.commands_due(planned, {"/k": True, "/s": False}) == ["sync"]
-    assert files.commands_due(planned, {"/k": True}) == ["sync"]
-    assert files.commands_due([dict(planned[1], force=True)], {"/s": True}) == ["sync"]
+    assert plan_of.commands_due(planned, {"/k": True, "/s": True}) == []
+    assert plan_of.commands_due(planned, {"/k": True, "/s": False}) == ["sync"]
+    assert plan_of.commands_due(planned, {"/k": True}) == ["sync"]
+    assert plan_of.commands_due([dict(planned[1], force=True)], {"/s": True}) == ["sync"]
 
 
 def test_ports_left_to_the_operator():

@@ -211,6 +211,16 @@ def memcached_servers(addresses, port=11211):
     return out
 
 
+# Each service's copy of the node's TLS pair for memcached over TLS (osapi_wsgi_memcached_tls),
+# readable by its group: written by the configure step (files.py, config_entries)
+MEMCACHE_CLIENT_DIR = "/etc/osapi-wsgi/memcache"
+
+
+def memcache_client_files(name):
+    """The certificate and key a service presents to memcached: {certfile, keyfile}."""
+    return {"certfile": "%s/%s.crt" % (MEMCACHE_CLIENT_DIR, name), "keyfile": "%s/%s.key" % (MEMCACHE_CLIENT_DIR, name)}
+
+
 def secret_names(entry, name):
     """The variables of the service's per-deployment secrets (catalog `secrets`), for the
     osapi.wsgi.secret lookup."""
@@ -220,6 +230,18 @@ def secret_names(entry, name):
 def ini_escape(value):
     """A password or secret as an ini option carries it for oslo.config ($ as $$)."""
     return osapi_secrets.escape(value)
+
+
+def memcache_tls(name, settings):
+    """oslo.cache's TLS options towards memcached (keystonemiddleware's are the same with a
+    memcache_ prefix), or {} when osapi_wsgi_memcached_tls is off: the deployment's CA and
+    the service's copy of the node's certificate, which memcached requires."""
+    if not settings.get("memcached_tls"):
+        return {}
+    if not settings.get("cafile"):
+        raise CloudError("%s: osapi_wsgi_memcached_tls needs the deployment's CA (osapi_wsgi_tls_enabled)" % name)
+    return dict({"tls_enabled": True, "tls_cafile": settings["cafile"]}, **{
+        "tls_" + key: path for key, path in memcache_client_files(name).items()})
 
 
 def cloud_layer(entry, name, settings):
@@ -270,7 +292,16 @@ def cloud_layer(entry, name, settings):
                 "memcache_security_strategy": "ENCRYPT",
                 "memcache_secret_key": osapi_secrets.escape(settings["memcache_secret_key"]),
             })
+            tls = memcache_tls(name, settings)
+            if tls:
+                # keystonemiddleware's advanced pool (python-binary-memcached) is the one that
+                # speaks TLS: its plain pool would ignore the TLS options
+                authtoken.update({"memcache_use_advanced_pool": True})
+                authtoken.update({"memcache_" + option: value for option, value in tls.items()})
         layer["keystone_authtoken"] = authtoken
+    if entry.get("oslo_cache") and settings.get("memcached_servers") and memcache_tls(name, settings):
+        # the service's own cache (oslo.cache's memcache_pool: python-binary-memcached over TLS)
+        layer["cache"] = memcache_tls(name, settings)
     if entry.get("service_user"):
         section = dict(credentials)
         section["send_service_user_token"] = True

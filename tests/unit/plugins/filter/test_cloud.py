@@ -80,6 +80,27 @@ def test_missing_keystone_settings_are_refused(missing):
         cloud.cloud_layer(CATALOG["glance"], "glance", dict(SETTINGS, **{missing: ""}))
 
 
+def test_memcached_over_tls_with_the_service_s_client_certificate():
+    settings = dict(SETTINGS, memcached_tls=True, cafile="/usr/local/share/ca-certificates/osapi-wsgi-ca.crt")
+    auth = cloud.cloud_layer(CATALOG["glance"], "glance", settings)["keystone_authtoken"]
+    assert {key: value for key, value in auth.items() if key.startswith("memcache_") and "tls" in key} == {
+        "memcache_tls_enabled": True, "memcache_tls_cafile": settings["cafile"],
+        "memcache_tls_certfile": "/etc/osapi-wsgi/memcache/glance.crt",
+        "memcache_tls_keyfile": "/etc/osapi-wsgi/memcache/glance.key"}
+    # the plain pool would ignore the TLS options
+    assert auth["memcache_use_advanced_pool"] is True
+    assert "cache" not in cloud.cloud_layer(CATALOG["glance"], "glance", settings)
+    # keystone's own cache (oslo.cache) too
+    assert cloud.cloud_layer(CATALOG["keystone"], "keystone", settings)["cache"] == {
+        "tls_enabled": True, "tls_cafile": settings["cafile"], "tls_certfile": "/etc/osapi-wsgi/memcache/keystone.crt",
+        "tls_keyfile": "/etc/osapi-wsgi/memcache/keystone.key"}
+    # off: none of it
+    plain = cloud.cloud_layer(CATALOG["keystone"], "keystone", dict(settings, memcached_tls=False))
+    assert "cache" not in plain
+    with pytest.raises(cloud.CloudError, match="osapi_wsgi_memcached_tls needs the deployment's CA"):
+        cloud.cloud_layer(CATALOG["glance"], "glance", dict(settings, cafile=""))
+
+
 def test_memcached_without_secret_is_refused():
     with pytest.raises(cloud.CloudError, match="osapi_wsgi_memcache_secret_key"):
         cloud.cloud_layer(CATALOG["glance"], "glance", dict(SETTINGS, memcache_secret_key=""))

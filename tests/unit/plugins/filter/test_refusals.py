@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 
 import pytest
 import yaml
@@ -31,6 +32,11 @@ def shared(overrides=None):
     address, a template there, as the connect address) and overrides."""
     values = dict(SHARED_DEFAULTS, osapi_wsgi_processes=2, osapi_wsgi_public_address="")
     values.update(overrides or {})
+    # a default that is another setting ("{{ osapi_wsgi_tls_enabled }}"): that setting's value
+    for key, value in list(values.items()):
+        named = re.match(r"^\{\{ (osapi_wsgi_[a-z_]+) \}\}$", str(value))
+        if named and key not in (overrides or {}):
+            values[key] = values[named.group(1)]
     return {key[len("osapi_wsgi_"):]: value for key, value in values.items()}
 
 

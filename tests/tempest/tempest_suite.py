@@ -23,15 +23,17 @@ import json
 import re
 import sys
 
-# catalog service -> tempest's [service_available] name (services tempest itself tests)
-AVAILABLE = {"keystone": None, "glance": "glance", "nova": "nova", "neutron": "neutron", "cinder": "cinder"}
+# catalog service -> tempest's [service_available] name (services tempest or an installed
+# plugin tests: barbican-tempest-plugin's option defaults to true, so it is always written)
+AVAILABLE = {"keystone": None, "glance": "glance", "nova": "nova", "neutron": "neutron", "cinder": "cinder",
+             "barbican": "barbican"}
 # tempest's own services that no catalog service provides here
 NEVER_AVAILABLE = ("swift", "horizon")
 # tempest's [enforce_scope] names
 SCOPED = ("keystone", "glance", "nova", "neutron", "cinder", "placement")
 # catalog service -> tempest's config group with the service's catalog_type
 CATALOG_TYPE_GROUP = {"keystone": "identity", "glance": "image", "nova": "compute", "neutron": "network",
-                      "cinder": "volume", "placement": "placement"}
+                      "cinder": "volume", "placement": "placement", "barbican": "key_manager"}
 
 PASSED = ("success", "xfail")
 SKIPPED = ("skip",)
@@ -250,8 +252,13 @@ def network_flags(deployment: Deployment) -> dict:
     return {"network": {"project_networks_reachable": False}}
 
 
+def key_manager_flags(deployment: Deployment) -> dict:
+    # barbican-tempest-plugin's region defaults to "regionOne"
+    return {"key_manager": {"region": deployment.region}}
+
+
 FLAGS = {"keystone": identity_flags, "glance": image_flags, "nova": compute_flags,
-         "cinder": volume_flags, "neutron": network_flags}
+         "cinder": volume_flags, "neutron": network_flags, "barbican": key_manager_flags}
 
 
 def tempest_conf(deployment: Deployment, workspace: str) -> str:

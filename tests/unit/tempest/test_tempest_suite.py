@@ -3,6 +3,7 @@ deployment's facts, and the results of a real subunit stream counted per service
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import importlib.util
 import json
 import os
@@ -28,6 +29,16 @@ IDENTITY_TEST = "tempest.api.identity.admin.v3.test_users.UsersV3TestJSON.test_u
 IMAGE_TEST = "tempest.api.image.v2.test_images.BasicOperationsImagesTest.test_delete_image[id-f848bb94-1c6e-45a4-8726-39e3a5b23535,smoke]"
 
 
+def test_barbican_s_plugin_is_told_barbican_s_catalog_type_and_region():
+    deployment = suite.Deployment(identity_url="https://10.0.0.1/identity", admin_password="secret",
+                                  services=["keystone", "barbican"], service_types={"barbican": "key-manager"})
+    conf = read_conf(suite.tempest_conf(deployment, "/tmp/ws"))
+    assert conf["service_available"]["barbican"] == "true"
+    assert (conf["key_manager"]["catalog_type"], conf["key_manager"]["region"]) == ("key-manager", "RegionOne")
+    without = read_conf(suite.tempest_conf(dataclasses.replace(deployment, services=["keystone"]), "/tmp/ws"))
+    assert without["service_available"]["barbican"] == "false"
+
+
 def read_conf(text: str) -> configparser.ConfigParser:
     parser = configparser.ConfigParser(interpolation=None)
     parser.read_string(text)
@@ -38,7 +49,7 @@ def read_conf(text: str) -> configparser.ConfigParser:
 
 def test_every_tempest_key_of_the_catalog_is_valid():
     chosen = suite.selection(CATALOG, list(CATALOG))
-    assert set(chosen) == {"keystone", "glance", "nova", "neutron", "cinder"}
+    assert set(chosen) == {"keystone", "glance", "nova", "neutron", "cinder", "barbican"}
     for service, spec in chosen.items():
         for pattern, why in spec["exclude"].items():
             assert len(why.split()) >= 5, f"{service}: exclusion {pattern} needs a reason a reader understands"

@@ -64,11 +64,14 @@ def test_upgrade_imports_one_service_upgrade_per_catalog_service_in_the_deploy_o
 
 def test_the_declared_ansible_core_floor_is_the_release_line_the_suite_runs():
     """meta/runtime.yml's requires_ansible is what CI proves: the suite's pinned ansible-core
-    (requirements-dev.txt) is of the declared floor's release line (end_role, for one, needs
-    2.18; the suite runs 2.19)."""
+    (requirements-dev.txt) is of the declared floor's release line, and every role's
+    galaxy_info says the same floor."""
     root = PLAYBOOKS.parent
     floor = yaml.safe_load((root / "meta" / "runtime.yml").read_text())["requires_ansible"]
     pinned = next(line.split("==")[1].strip() for line in (root / "requirements-dev.txt").read_text().splitlines()
                   if line.startswith("ansible-core=="))
     assert floor.startswith(">=")
     assert floor[2:].split(".")[:2] == pinned.split(".")[:2], (floor, pinned)
+    for meta in sorted((root / "roles").glob("*/meta/main.yml")):
+        declared = yaml.safe_load(meta.read_text())["galaxy_info"]["min_ansible_version"]
+        assert declared == ".".join(pinned.split(".")[:2]), (meta, declared)

@@ -237,6 +237,27 @@ def take_snapshot(dest, paths):
     return saved
 
 
+def restore_snapshot(snapshot, paths, rejected):
+    """The other half of take_snapshot: archive what of ``paths`` exists now into ``rejected``
+    (kept for inspection), remove it, then extract ``snapshot``. Returns the paths now
+    rejected, relative to /."""
+    present = [path.lstrip("/") for path in paths if os.path.lexists(path)]
+    done = subprocess.run(["tar", "-C", "/", "-cpf", rejected, "--files-from=/dev/null"] + present,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise FilesError("keeping the rejected files in %s failed: %s" % (rejected, done.stderr.strip()[-500:]))
+    for rel in present:
+        full = "/" + rel
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full)
+        else:
+            os.unlink(full)
+    done = subprocess.run(["tar", "-C", "/", "-xpf", snapshot], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise FilesError("putting %s back failed: %s" % (snapshot, done.stderr.strip()[-500:]))
+    return present
+
+
 def apply(entries, compare=(), snapshot=None, check_mode=False, want_diff=False):
     """Make the entries as wanted, in order; find which compare entries differ.
 

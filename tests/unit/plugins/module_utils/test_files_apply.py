@@ -119,3 +119,27 @@ def test_a_directory_where_a_file_belongs_is_refused(tmp_path):
         files.apply([{"path": f"{tmp_path}/d", "content": "x"}])
     with pytest.raises(files.FilesError, match="its directory .* does not exist"):
         files.apply([{"path": f"{tmp_path}/no/dir/x", "content": "x"}])
+
+
+def test_restore_puts_the_snapshot_back_and_keeps_the_rejected_files(tmp_path):
+    """The rollback's half of the snapshot (module osapi.wsgi.service_rollback): what the run
+    changed or added is kept in the rejected archive, then exactly what was saved comes back."""
+    etc, unit = tmp_path / "etc" / "svc", tmp_path / "units" / "svc-api.service"
+    etc.mkdir(parents=True)
+    (etc / "svc.conf").write_text("before\n")
+    paths = [str(etc), str(unit)]
+    snapshot, rejected = str(tmp_path / "backup" / "svc.tar"), str(tmp_path / "backup" / "svc.rejected.tar")
+    saved = files.take_snapshot(snapshot, paths)
+    assert saved == [str(etc).lstrip("/")]
+    # the failed run: a changed config, a new file, a new unit
+    (etc / "svc.conf").write_text("after\n")
+    (etc / "new.ini").write_text("x\n")
+    unit.parent.mkdir()
+    unit.write_text("[Service]\n")
+    rejected_paths = files.restore_snapshot(snapshot, paths, rejected)
+    assert sorted(rejected_paths) == sorted(path.lstrip("/") for path in paths)
+    assert (etc / "svc.conf").read_text() == "before\n"
+    assert not (etc / "new.ini").exists() and not unit.exists()
+    with tarfile.open(rejected) as archive:
+        listed = " ".join(archive.getnames())
+    assert "new.ini" in listed and "svc-api.service" in listed

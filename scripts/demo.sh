@@ -35,11 +35,14 @@ fi
 $destroy && exit 0
 
 if ! podman container exists "$name"; then
-  podman run -d --name "$name" --label osapi.wsgi=demo --hostname "$name" \
-    --network host --systemd always --cap-add SYS_ADMIN \
-    --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
-    -v "$OSAPI_CACHE/pip:/root/.cache/pip" -v "$OSAPI_CACHE/apt/$name:/var/cache/apt/archives" \
-    localhost/osapi-wsgi-debian:bookworm /lib/systemd/systemd >/dev/null
+  # the test scenarios' container settings (molecule/shared/create.yml), with the demo's label
+  # and the pip cache
+  platform=$(python3 -c 'import json, sys
+print(json.dumps({"molecule_yml": {"platforms": [{"name": sys.argv[1], "labels": {"osapi.wsgi": "demo"},
+                                                  "volumes": [sys.argv[2] + "/pip:/root/.cache/pip"]}]}}))' \
+    "$name" "$OSAPI_CACHE")
+  ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
+    ansible-playbook molecule/shared/create.yml -e "$platform" >/dev/null
 elif [ "$(podman container inspect -f '{{.State.Running}}' "$name")" != true ]; then
   podman start "$name" >/dev/null
 fi

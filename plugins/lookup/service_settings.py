@@ -14,7 +14,7 @@ description:
     C(_url_prefixes), C(_entrypoints), C(_extra_config_files), C(_primary_host),
     C(_request_timeout)) and the private ones of its C(vars/main.yml) (C(__<service>_commands),
     C(__<service>_primary_dirs), C(__<service>_venv_files)), each templated.
-  - The one place that builds these names (C(plugins/plugin_utils/engine.py), C(SERVICE_INPUTS));
+  - The one place that builds these names (C(plugins/plugin_utils/engine.py), C(SETTINGS));
     every service role's argument spec declares the public ones.
   - C(primary_host) is C(<service>_primary_host) when set, else the first host of the service's
     group (this host when it is not in the group).

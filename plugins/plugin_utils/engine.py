@@ -40,8 +40,11 @@ _PREFIX = re.compile(r"^/[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*$")
 _API_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-# The role variables a service definition is made of (<service>_<name>, and the private
-# __<service>_<name> of the service role's vars/main.yml), with the value a missing one takes.
+# What a service role hands the engine: its variables <service>_<name> (declared in each
+# service role's meta/argument_specs.yml, tests/unit/roles/test_argument_specs.py) and the
+# private __<service>_<name> of its vars/main.yml (PRIVATE_SETTINGS), with the value a missing
+# one takes; the osapi.wsgi.service_settings lookup reads them (service_inputs: the one place
+# that builds these names). REQUIRED_SETTINGS: every service role sets them (its defaults).
 SETTINGS = {
     "version": "", "wsgi_mode": "uwsgi", "wsgi_processes": 1, "wsgi_threads": 1, "pip_extra_packages": [],
     "uwsgi_overrides": {}, "uwsgi_http_socket": False, "primary_host": None, "extra_config_files": {},
@@ -59,7 +62,10 @@ DEBIAN_RELEASES = {"12": "bookworm", "13": "trixie"}
 # gunicorn settings the engine writes itself (files.gunicorn_settings): not operator options
 GUNICORN_ENGINE_SETTINGS = ("wsgi_app", "bind", "umask", "raw_env", "proc_name", "when_ready", "post_worker_init",
                             "worker_exit")
-PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": [], "skip_commands": []}
+PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": []}
+REQUIRED_SETTINGS = ("version", "wsgi_mode", "wsgi_processes", "wsgi_threads", "config")
+# what the playbooks give the engine besides (the upgrade's steps replace these setup commands)
+PLAYBOOK_SETTINGS = {"skip_commands": []}
 
 
 class EngineError(Exception):
@@ -236,7 +242,7 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
                     inventory_hostname=None, series=None, outside_series=()):
     """The service's definition: its catalog entry with the role's settings applied.
 
-    settings: {name: value} of SETTINGS and PRIVATE_SETTINGS (missing: defaults), and the
+    settings: {name: value} of SETTINGS, PRIVATE_SETTINGS and PLAYBOOK_SETTINGS (missing: defaults), and the
     shared REQUEST_DEFAULTS (osapi_wsgi_request_timeout, osapi_wsgi_request_body_limit).
     series: osapi_wsgi_openstack_series; with the version setting ('' = the series' release)
     and outside_series (osapi_wsgi_versions_outside_series) it decides the release
@@ -246,7 +252,7 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
     osapi_wsgi_config_overrides, <service>_config_overrides, the standalone servers'
     listen options (eventlet mode).
     """
-    values = dict(SETTINGS, **PRIVATE_SETTINGS)
+    values = dict(SETTINGS, **PRIVATE_SETTINGS, **PLAYBOOK_SETTINGS)
     values.update({key: value for key, value in (settings or {}).items() if value is not None})
     project = entry.get("project") or name
     service_apis = apis(entry, values["url_prefixes"], values["entrypoints"])
@@ -641,21 +647,6 @@ def key_push(nodes, hostvars, primary, port=22):
                         for node in nodes if node != primary]}
 
 
-# What a service role hands the engine: its variables <service>_<setting> (declared in each
-# service role's meta/argument_specs.yml, tests/unit/roles/test_argument_specs.py) and the
-# private __<service>_<setting> of its vars/main.yml; the osapi.wsgi.service_settings lookup
-# reads them (the one place that builds these names). REQUIRED: every service role has it.
-REQUIRED = object()
-SERVICE_INPUTS = {
-    "version": REQUIRED, "wsgi_mode": REQUIRED, "wsgi_processes": REQUIRED, "wsgi_threads": REQUIRED,
-    "config": REQUIRED, "config_overrides": {}, "pip_extra_packages": [], "uwsgi_overrides": {},
-    "uwsgi_http_socket": False, "url_prefixes": {}, "entrypoints": {}, "extra_config_files": {},
-    # "": primary_host() decides
-    "primary_host": "", "request_timeout": "",
-}
-PRIVATE_INPUTS = {"commands": [], "primary_dirs": [], "venv_files": []}
-
-
 def primary_host(name, groups, host, given=""):
     """The node of a service that alone runs its primary_only setup commands (key creation,
     database sync, bootstrap) and whose primary_dirs the others copy: <service>_primary_host
@@ -671,10 +662,10 @@ def service_inputs(name, read, groups=None, host=None):
     (True, value) or (False, None). A required variable that is not set is an EngineError
     naming it; primary_host is decided here (primary_host())."""
     out = {}
-    for setting, default in list(SERVICE_INPUTS.items()) + list(PRIVATE_INPUTS.items()):
-        variable = ("__%s_%s" if setting in PRIVATE_INPUTS else "%s_%s") % (name, setting)
+    for setting, default in list(SETTINGS.items()) + list(PRIVATE_SETTINGS.items()):
+        variable = ("__%s_%s" if setting in PRIVATE_SETTINGS else "%s_%s") % (name, setting)
         found, value = read(variable)
-        if not found and default is REQUIRED:
+        if not found and setting in REQUIRED_SETTINGS:
             raise EngineError("%s is not set: deploy %s through its role (osapi.wsgi.%s), whose defaults set it"
                               % (variable, name, name))
         out[setting] = value if found else default

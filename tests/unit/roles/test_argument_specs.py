@@ -115,7 +115,7 @@ def test_the_collection_s_descriptions_name_every_mode():
 @pytest.mark.parametrize("name", sorted(osapi_catalog.load()))
 def test_every_service_role_declares_what_the_engine_reads(name):
     """The engine reads a service role's inputs through the osapi.wsgi.service_settings lookup
-    (engine.SERVICE_INPUTS); each of them is an option of the role's main entry point."""
+    (engine.SETTINGS); each of them is an option of the role's main entry point."""
     specs = load(ROLES / name / "meta" / "argument_specs.yml")["argument_specs"]["main"]["options"]
-    undeclared = ["%s_%s" % (name, setting) for setting in engine.SERVICE_INPUTS if "%s_%s" % (name, setting) not in specs]
+    undeclared = ["%s_%s" % (name, setting) for setting in engine.SETTINGS if "%s_%s" % (name, setting) not in specs]
     assert not undeclared, undeclared

@@ -309,7 +309,7 @@ def test_service_inputs_read_the_role_s_variables_and_the_private_ones():
     assert (got["pip_extra_packages"], got["primary_dirs"], got["request_timeout"]) == ([], [], "")
     # the group's first host, whichever node reads it
     assert got["primary_host"] == "n2"
-    assert set(got) == set(engine.SERVICE_INPUTS) | set(engine.PRIVATE_INPUTS)
+    assert set(got) == set(engine.SETTINGS) | set(engine.PRIVATE_SETTINGS)
 
 
 def test_the_primary_host_is_one_rule():

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import files
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import keystone
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import plan
 from ansible_collections.osapi.wsgi.plugins.plugin_utils.filters import as_filters
 
@@ -31,8 +32,8 @@ class FilterModule(object):
             "check_service": engine.check_service,
             "registry_entry": engine.registry_entry,
             "venv_dir": engine.venv_dir,
-            "key_rotation": engine.key_rotation,
-            "key_push": engine.key_push,
+            "key_rotation": keystone.key_rotation,
+            "key_push": keystone.key_push,
             "primary_of": engine.primary_of,
             "service_files": files.service_files,
             "command_plan": plan.command_plan,

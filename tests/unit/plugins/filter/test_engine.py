@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.osapi.wsgi.plugins.filter.engine import FilterModule
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import keystone
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import haproxy
 
 CATALOG = osapi_catalog.load()
@@ -232,23 +233,23 @@ def test_eventlet_servers_listen_on_loopback_behind_apache():
     (0, {}, 3),
 ])
 def test_max_active_keys_follows_the_token_lifetime_and_the_interval(interval, token, keys):
-    assert engine.key_rotation(interval, token) == {"max_active_keys": keys, "errors": []}
+    assert keystone.key_rotation(interval, token) == {"max_active_keys": keys, "errors": []}
 
 
 def test_a_configured_max_active_keys_at_least_the_count_is_kept():
-    assert engine.key_rotation(86400, {}, {"max_active_keys": 10})["errors"] == []
+    assert keystone.key_rotation(86400, {}, {"max_active_keys": 10})["errors"] == []
 
 
 def test_the_key_push_reaches_each_other_node_where_it_says():
     hostvars = {"k1": {"ansible_host": "10.0.0.1"}, "k2": {"keystone_key_push_address": "10.1.0.2", "ansible_host": "x"},
                 "k3": {}}
-    assert engine.key_push(["k1", "k2", "k3"], hostvars, "k1", "2222") == {
+    assert keystone.key_push(["k1", "k2", "k3"], hostvars, "k1", "2222") == {
         "primary": "10.0.0.1", "from": "10.0.0.1",
         "targets": [{"node": "k2", "address": "10.1.0.2", "port": 2222}, {"node": "k3", "address": "k3", "port": 2222}]}
     # a name: no from= pattern (sshd matches it against addresses)
-    assert engine.key_push(["k1", "k3"], hostvars, "k3")["from"] == ""
+    assert keystone.key_push(["k1", "k3"], hostvars, "k3")["from"] == ""
     with pytest.raises(engine.EngineError, match="keystone_key_push_port"):
-        engine.key_push(["k1"], hostvars, "k1", 0)
+        keystone.key_push(["k1"], hostvars, "k1", 0)
 
 
 @pytest.mark.parametrize("config, validates", [

@@ -17,6 +17,7 @@ import yaml
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import catalog as osapi_catalog
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import haproxy
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import keystone
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
@@ -85,8 +86,8 @@ def errors_of(case):
                                 else secrets.check_password(name, value))]
     if case["check"] == "key_rotation":
         overrides = given.get("keystone_config_overrides") or {}
-        return engine.key_rotation(given.get("keystone_key_rotation_interval", 86400), overrides.get("token"),
-                                   overrides.get("fernet_tokens"))["errors"]
+        return keystone.key_rotation(given.get("keystone_key_rotation_interval", 86400), overrides.get("token"),
+                                    overrides.get("fernet_tokens"))["errors"]
     if case["check"] == "vrrp":
         # two load balancers in 192.0.2.0/24 (their gathered facts), or the case's own facts
         facts = {"lb1": "192.0.2.11", "lb2": "192.0.2.12"}

@@ -87,7 +87,7 @@ def errors_of(case):
     if case["check"] == "key_rotation":
         overrides = given.get("keystone_config_overrides") or {}
         return keystone.key_rotation(given.get("keystone_key_rotation_interval", 86400), overrides.get("token"),
-                                    overrides.get("fernet_tokens"))["errors"]
+                                     overrides.get("fernet_tokens"))["errors"]
     if case["check"] == "vrrp":
         # two load balancers in 192.0.2.0/24 (their gathered facts), or the case's own facts
         facts = {"lb1": "192.0.2.11", "lb2": "192.0.2.12"}

@@ -39,4 +39,5 @@ class FilterModule(object):
             "command_plan": plan.command_plan,
             "commands_due": plan.commands_due,
             "serve_plan": plan.serve_plan,
+            "failed_step": plan.failed_step,
         }, ERRORS)

@@ -110,3 +110,30 @@ def serve_plan(svc, files, changed, app_changed, probe, checked=False):
                     "units": [path[len(UNIT_DIR) + 1:-len(".service")] for path in others
                               if path.startswith(UNIT_DIR)]},
     }
+
+
+# The step each task of a deploy's configure and serve steps belongs to, by the task's name
+# (before " | "), for the rollback's hint (roles/osapi_wsgi/tasks/rollback.yml); a unit test
+# holds it against the task files. A task not listed is "other".
+FAILED_STEPS = {
+    "Save the live files and write the service's config": "configure",
+    "Run the service's setup commands": "setup_command",
+    "Read the primary's shared directories in one go": "primary_dirs",
+    "Check that the primary has them": "primary_dirs",
+    "Write them on this node, then remove what the primary no longer has": "primary_dirs",
+    "Check each entrypoint in the venv before anything (re)starts": "entrypoint",
+    "Write the units, uWSGI ini files, mod_wsgi scripts and Apache's files": "serve",
+    "Start the APIs' units, restarting those whose files or application changed": "health_check",
+    "Apache": "apache",
+    "Restart the APIs' mod_wsgi daemon processes one at a time": "health_check",
+    "Wait until each API answers through Apache": "health_check",
+    "Issue a fresh admin token for the authenticated call": "auth_check",
+    "Make one authenticated call per API": "auth_check",
+    "Check that every API validated the token": "auth_check",
+}
+
+
+def failed_step(task_name):
+    """The step of a failed task (FAILED_STEPS), from its name as Ansible reports it."""
+    name = str(task_name or "").split(" | ")[0].strip()
+    return FAILED_STEPS.get(name, "other")

@@ -386,3 +386,21 @@ def test_request_body_limits_and_timeouts_per_mode():
     assert files.uwsgi_options(keystone, keystone["apis"][0], host())["harakiri"] == 300
     no_limit = service("keystone", "uwsgi", request_timeout=0, default_request_timeout=300)
     assert "harakiri" not in files.uwsgi_options(no_limit, no_limit["apis"][0], host())
+
+
+def test_every_task_of_configure_and_serve_names_its_step_for_the_rollback():
+    """The rollback's hint follows the step of the task that failed (plan.failed_step, by the
+    task's name): every task of those steps is in the table, and every name in it exists."""
+    tasks = pathlib.Path(plan_of.__file__).resolve().parents[2] / "roles" / "osapi_wsgi" / "tasks"
+    names = set()
+    for name in ("configure.yml", "primary_dirs.yml", "entrypoints.yml", "serve.yml"):
+        for task in yaml.safe_load((tasks / name).read_text()):
+            names.add(task["name"].split(" | ")[0])
+    # the tasks after the last check: a failure there leaves the new files running
+    after = {"Check the entrypoints in the venv", "Note the venv whose entrypoints loaded", "Plan the serve step",
+             "Copy the primary node's shared directories (keys)", "Stop and remove the units of the previous mode",
+             "Remove files of the other modes", "Record what the service serves on this host"}
+    assert {name for name in names if plan_of.failed_step(name) == "other"} <= after
+    assert set(plan_of.FAILED_STEPS) - {"Apache"} <= names
+    assert plan_of.failed_step("Apache | Test the whole configuration, then start or reload Apache | keystone") == "apache"
+    assert plan_of.failed_step(None) == "other"

@@ -135,5 +135,5 @@ FAILED_STEPS = {
 
 def failed_step(task_name):
     """The step of a failed task (FAILED_STEPS), from its name as Ansible reports it."""
-    name = str(task_name or "").split(" | ")[0].strip()
+    name = str(task_name or "").split(" | ", maxsplit=1)[0].strip()
     return FAILED_STEPS.get(name, "other")

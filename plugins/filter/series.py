@@ -19,4 +19,5 @@ class FilterModule(object):
             "pip_constraints": series.pip_constraints,
             "release_for": series.release_for,
             "package_set_errors": series.package_set_errors,
+            "memcached_tls_supported": series.memcached_tls_supported,
         }, ERRORS)

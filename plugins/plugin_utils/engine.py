@@ -384,6 +384,12 @@ def check_shared(settings, os_family="Debian", distribution="Debian", major=None
         errors.append("osapi_wsgi_memcached_tls is on but osapi_wsgi_tls_enabled is off: memcached and its clients"
                       " use the node's TLS certificate. Turn osapi_wsgi_tls_enabled on, or osapi_wsgi_memcached_tls"
                       " off.")
+    series = value("openstack_series", osapi_series.DEFAULT)
+    if value("memcached_tls", False) and not osapi_series.memcached_tls_supported(series):
+        errors.append("osapi_wsgi_memcached_tls is on with osapi_wsgi_openstack_series %s, whose keystonemiddleware"
+                      " cannot reach memcached over TLS (from %s on): turn osapi_wsgi_memcached_tls off (memcached"
+                      " then stays on loopback or the management network) or deploy a later series."
+                      % (series, osapi_series.MEMCACHED_TLS_SERIES[0]))
     return errors
 
 

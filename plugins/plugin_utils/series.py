@@ -30,6 +30,17 @@ DEFAULT = "2026.1"
 DEBIAN_PYTHON = {"12": "3.11", "13": "3.13"}
 SERIES_DEBIAN = {"2025.1": ("12", "13"), "2025.2": ("12", "13"), "2026.1": ("12", "13")}
 
+# memcached over TLS (osapi_wsgi_memcached_tls): the series whose keystonemiddleware has the
+# memcache_tls_* options (10.12.1 of 2025.2 has them, 10.9.1 of 2025.1 does not: its token
+# cache would talk plain to a memcached that speaks TLS only)
+MEMCACHED_TLS_SERIES = ("2025.2", "2026.1")
+
+
+def memcached_tls_supported(series):
+    """Whether a series' services can reach memcached over TLS (MEMCACHED_TLS_SERIES)."""
+    return str(series) in MEMCACHED_TLS_SERIES
+
+
 # Packages the collection installs outside or above (or below) a series' upper-constraints,
 # by their normalized name: {name: {"requirement": what pip installs instead of the
 # constraint, "series": the series it applies to, "services": the only services whose venvs

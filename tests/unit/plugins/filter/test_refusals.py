@@ -19,6 +19,7 @@ from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import haproxy
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import keystone
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 CASES = yaml.safe_load((pathlib.Path(__file__).with_name("refusals.yml")).read_text())
@@ -38,6 +39,10 @@ def shared(overrides=None):
         named = re.match(r"^\{\{ (osapi_wsgi_[a-z_]+) \}\}$", str(value))
         if named and key not in (overrides or {}):
             values[key] = values[named.group(1)]
+    if "osapi_wsgi_memcached_tls" not in (overrides or {}):
+        # its default: with TLS, from the series whose services can reach memcached over TLS
+        values["osapi_wsgi_memcached_tls"] = bool(values["osapi_wsgi_tls_enabled"]) and \
+            osapi_series.memcached_tls_supported(values["osapi_wsgi_openstack_series"])
     return {key[len("osapi_wsgi_"):]: value for key, value in values.items()}
 
 

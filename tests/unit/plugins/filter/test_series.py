@@ -183,4 +183,6 @@ def test_a_plain_deploy_keeps_what_runs_and_an_upgrade_may_change_it():
 
 
 def test_the_filters():
-    assert set(FilterModule().filters()) == {"pip_constraints", "release_for", "package_set_errors"}
+    assert set(FilterModule().filters()) == {"pip_constraints", "release_for", "package_set_errors",
+                                             "memcached_tls_supported"}
+    assert [series.memcached_tls_supported(name) for name in series.SUPPORTED] == [False, True, True]

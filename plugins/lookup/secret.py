@@ -22,10 +22,15 @@ description:
   - The value is never printed by this plugin; use C(no_log) on tasks that show it.
 options:
   _terms:
-    description: Variable names.
+    description: Variable names; with O(kind), the names of the services or users whose secret of that kind it is.
     required: true
     type: list
     elements: str
+  kind:
+    description:
+      - The kind of secret of each term (V(service_password), V(database_password), V(messaging_password),
+        V(password)); the variable is then C(<term>_<kind>).
+    type: str
   dir:
     description:
       - Directory on the controller that keeps generated secrets.
@@ -41,6 +46,11 @@ EXAMPLES = r"""
 - name: The database password of placement
   ansible.builtin.set_fact:
     __pw: "{{ lookup('osapi.wsgi.secret', 'placement_database_password') }}"
+  no_log: true
+
+- name: The same, by service and kind
+  ansible.builtin.set_fact:
+    __pw: "{{ lookup('osapi.wsgi.secret', 'placement', kind='database_password') }}"
   no_log: true
 """
 
@@ -118,6 +128,10 @@ class LookupModule(LookupBase):
             raise AnsibleLookupError(str(error))
         out = []
         for term in terms:
+            try:
+                term = osapi_secrets.variable_name(term, self.get_option("kind"))
+            except osapi_secrets.SecretError as error:
+                raise AnsibleLookupError(str(error))
             value = variables.get(term)
             if value is not None:
                 value = self._templar.template(value)

@@ -24,6 +24,12 @@ options:
     required: true
     type: list
     elements: str
+  only:
+    description:
+      - Just these settings (e.g. V([version])), a missing one as its default; for playbooks, which run outside
+        the service's role (none is then required).
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -59,7 +65,7 @@ class LookupModule(LookupBase):
         for name in terms:
             try:
                 out.append(engine.service_inputs(str(name), read, variables.get("groups"),
-                                                 variables.get("inventory_hostname")))
+                                                 variables.get("inventory_hostname"), self.get_option("only")))
             except engine.EngineError as error:
                 raise AnsibleLookupError(str(error)) from None
         return out

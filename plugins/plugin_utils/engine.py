@@ -608,20 +608,29 @@ def primary_host(name, groups, host, given=""):
     return members[0] if host in members else host
 
 
-def service_inputs(name, read, groups=None, host=None):
+def service_inputs(name, read, groups=None, host=None, only=None):
     """The settings of one service role for resolve_service. read(variable) returns
     (True, value) or (False, None). A required variable that is not set is an EngineError
-    naming it; primary_host is decided here (primary_host())."""
+    naming it; primary_host is decided here (primary_host()). only: just these settings,
+    a missing one as its default (for the playbooks, which run outside the service's role)."""
     out = {}
-    for setting, default in list(SETTINGS.items()) + list(PRIVATE_SETTINGS.items()):
+    wanted = list(SETTINGS.items()) + list(PRIVATE_SETTINGS.items())
+    if only is not None:
+        unknown = sorted(set(only) - {setting for setting, _default in wanted})
+        if unknown:
+            raise EngineError("unknown service settings %s: they are %s" % (unknown, ", ".join(SETTINGS)))
+        wanted = [(setting, default) for setting, default in wanted if setting in only]
+    for setting, default in wanted:
         variable = ("__%s_%s" if setting in PRIVATE_SETTINGS else "%s_%s") % (name, setting)
         found, value = read(variable)
-        if not found and setting in REQUIRED_SETTINGS:
+        if not found and setting in REQUIRED_SETTINGS and only is None:
             raise EngineError("%s is not set: deploy %s through its role (osapi.wsgi.%s), whose defaults set it"
                               % (variable, name, name))
         out[setting] = value if found else default
-    out["uwsgi_http_socket"] = str(out["uwsgi_http_socket"]).lower() in ("true", "yes", "1", "on")
-    out["primary_host"] = primary_host(name, groups, host, out["primary_host"])
+    if "uwsgi_http_socket" in out:
+        out["uwsgi_http_socket"] = str(out["uwsgi_http_socket"]).lower() in ("true", "yes", "1", "on")
+    if "primary_host" in out:
+        out["primary_host"] = primary_host(name, groups, host, out["primary_host"])
     return out
 
 

@@ -28,6 +28,20 @@ class SecretError(Exception):
     """A secret's name, format or value that cannot be used."""
 
 
+# The passwords each service (or user) has, by kind: its variable is <name>_<kind> (the
+# osapi.wsgi.secret lookup's `kind`, the one place that builds these names)
+KINDS = ("service_password", "database_password", "messaging_password", "password")
+
+
+def variable_name(name, kind=None):
+    """The variable of a secret: the name itself, or <name>_<kind> for a kind of KINDS."""
+    if not kind:
+        return str(name)
+    if kind not in KINDS:
+        raise SecretError("the secret kind %r is not one of %s" % (kind, ", ".join(KINDS)))
+    return "%s_%s" % (name, kind)
+
+
 def generate(fmt=DEFAULT_FORMAT, length=None):
     """A new random secret in the format (text: `length` letters and digits, default 32)."""
     length = length or 32

@@ -325,6 +325,14 @@ def test_the_primary_host_is_one_rule():
         engine.primary_of("placement", groups, {})
 
 
+def test_the_playbooks_read_single_settings_without_the_role():
+    assert engine.service_inputs("placement", _reader({"placement_version": "15.0.0"}), only=["version"]) == {
+        "version": "15.0.0"}
+    assert engine.service_inputs("placement", _reader({}), only=["version"]) == {"version": ""}
+    with pytest.raises(engine.EngineError, match="unknown service settings"):
+        engine.service_inputs("placement", _reader({}), only=["versoin"])
+
+
 def test_a_required_input_that_is_missing_names_the_variable():
     values = dict(REQUIRED_INPUTS)
     del values["placement_config"]

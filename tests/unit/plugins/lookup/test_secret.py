@@ -8,6 +8,7 @@ import pytest
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.osapi.wsgi.plugins.lookup import secret
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import secrets
 
 
 def test_generated_once_and_kept(tmp_path):
@@ -23,3 +24,11 @@ def test_generated_once_and_kept(tmp_path):
 def test_names_that_are_not_variables_are_refused(tmp_path):
     with pytest.raises(AnsibleLookupError, match="variable name"):
         secret.read_or_create(str(tmp_path), "../etc/passwd")
+
+
+def test_a_secret_by_service_and_kind_is_the_variable_the_roles_document():
+    assert secrets.variable_name("placement", "database_password") == "placement_database_password"
+    assert secrets.variable_name("heat_domain_admin", "password") == "heat_domain_admin_password"
+    assert secrets.variable_name("osapi_wsgi_memcache_secret_key") == "osapi_wsgi_memcache_secret_key"
+    with pytest.raises(secrets.SecretError, match="not one of"):
+        secrets.variable_name("placement", "database")

@@ -26,56 +26,9 @@ description:
 author: osapi.wsgi contributors (@osapi-wsgi)
 requirements:
   - openstacksdk
+extends_documentation_fragment:
+  - osapi.wsgi.keystone_connection
 options:
-  auth:
-    description: keystoneauth password credentials of an admin.
-    type: dict
-    required: true
-    suboptions:
-      auth_url:
-        description: keystone's URL.
-        type: str
-        required: true
-      username:
-        description: User name.
-        type: str
-        required: true
-      password:
-        description: Password.
-        type: str
-        required: true
-      project_name:
-        description: Project the token is scoped to.
-        type: str
-        required: true
-      user_domain_name:
-        description: Domain of the user.
-        type: str
-        default: Default
-      project_domain_name:
-        description: Domain of the project.
-        type: str
-        default: Default
-  region_name:
-    description: Region of the endpoints, and the region the connection uses.
-    type: str
-    required: true
-  interface:
-    description: Endpoint interface the connection talks to keystone on.
-    type: str
-    default: internal
-  ca_cert:
-    description: CA bundle that signs keystone's certificate; empty for the system's.
-    type: str
-    default: ''
-  wait:
-    description: Seconds to wait for keystone to answer before failing.
-    type: int
-    default: 30
-  unreachable_hint:
-    description: What the operator can do when keystone cannot be reached (part of the error).
-    type: str
-    default: ''
   project:
     description: The project the service users work in.
     type: str
@@ -181,20 +134,8 @@ changes:
   sample: ["service placement (placement) created", "endpoint public http://192.0.2.10/placement created"]
 """
 
-import time
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-try:
-    import openstack
-    from openstack import exceptions as sdk_exceptions
-    from keystoneauth1 import exceptions as ks_exceptions
-    from keystoneauth1 import session as ks_session
-    from keystoneauth1.identity import generic as ks_identity
-    SDK_ERROR = None
-except ImportError:  # pragma: no cover - reported by the module
-    SDK_ERROR = traceback.format_exc()
+from ansible_collections.osapi.wsgi.plugins.module_utils import keystone_connection as connection
 
 
 class Registrar(object):
@@ -287,55 +228,10 @@ class Registrar(object):
                 self.identity.assign_domain_role_to_user(found, user, admin_role)
 
 
-def connect(module):
-    params = module.params
-    deadline = time.time() + params["wait"]
-    while True:
-        try:
-            conn = openstack.connect(auth=params["auth"], auth_type="password", region_name=params["region_name"],
-                                     interface=params["interface"], cacert=params["ca_cert"] or None,
-                                     load_yaml_config=False, load_envvars=False)
-            conn.authorize()
-            return conn
-        except (sdk_exceptions.SDKException, OSError) as error:
-            unauthorized = isinstance(error, sdk_exceptions.HttpException) and error.status_code in (401, 403)
-            if unauthorized or time.time() >= deadline:
-                what = "refuses the admin credentials" if unauthorized else "does not answer"
-                module.fail_json(msg="keystone at %s %s (%s). %s" % (
-                    params["auth"].get("auth_url"), what, type(error).__name__, params["unreachable_hint"]))
-            time.sleep(2)
-
-
-def authenticator(params):
-    """authenticates(name, password, domain_id) against the admin's keystone: an unscoped
-    token for the user; False when keystone answers 401, any other failure raised."""
-    def authenticates(name, password, domain_id):
-        auth = ks_identity.Password(auth_url=params["auth"]["auth_url"], username=name, password=password,
-                                    user_domain_id=domain_id)
-        session = ks_session.Session(auth=auth, verify=params["ca_cert"] or True)
-        try:
-            session.get_token()
-        except ks_exceptions.Unauthorized:
-            return False
-        return True
-    return authenticates
-
-
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            auth=dict(type="dict", required=True, options=dict(
-                auth_url=dict(type="str", required=True),
-                username=dict(type="str", required=True),
-                password=dict(type="str", required=True, no_log=True),
-                project_name=dict(type="str", required=True),
-                user_domain_name=dict(type="str", default="Default"),
-                project_domain_name=dict(type="str", default="Default"))),
-            region_name=dict(type="str", required=True),
-            interface=dict(type="str", default="internal"),
-            ca_cert=dict(type="str", default=""),
-            wait=dict(type="int", default=30),
-            unreachable_hint=dict(type="str", default=""),
+            connection.ARGUMENT_SPEC,
             project=dict(type="str", default="service"),
             roles=dict(type="list", elements="str", default=[]),
             services=dict(type="list", elements="dict", default=[]),
@@ -352,11 +248,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if SDK_ERROR:
-        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=SDK_ERROR)
+    if connection.SDK_ERROR:
+        module.fail_json(msg=missing_required_lib("openstacksdk"), exception=connection.SDK_ERROR)
     params = module.params
-    conn = connect(module)
-    reg = Registrar(conn, module.check_mode, authenticator(params))
+    conn = connection.connect(module)
+    reg = Registrar(conn, module.check_mode, connection.authenticator(params))
     try:
         user = params["user"]
         role_names = list(params["roles"]) + (list(user["roles"]) if user else [])
@@ -385,7 +281,7 @@ def main():
                 module.fail_json(msg="no password for %s, the admin of domain %s: set %s_password" % (
                     spec["admin"], spec["name"], spec["admin"]))
             reg.domain(spec, roles.get("admin"), password)
-    except (sdk_exceptions.SDKException, ks_exceptions.ClientException) as error:
+    except connection.CLIENT_ERRORS as error:
         module.fail_json(msg="keystone refused a registration step: %s" % error, changes=reg.changes)
     module.exit_json(changed=bool(reg.changes), changes=reg.changes)
 

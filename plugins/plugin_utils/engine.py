@@ -5,10 +5,15 @@
 What a service is once its role's settings are applied (APIs, prefixes, entrypoints,
 config layers), the address the engine reaches Apache by, every check that refuses a
 setting before anything changes, the host's other APIs and the host registry's entry
-(HAProxy's decisions are in haproxy.py, TLS's in tls.py). The filters in
-plugins/filter/engine.py expose them to the roles;
+(HAProxy's decisions are in haproxy.py, TLS's in tls.py, keystone's in keystone.py, the
+deploy's plan in plan.py). The filters in plugins/filter/engine.py expose them to the roles;
 nothing here talks to a host. Checks return a list of messages (empty: accepted), each
 naming the variable to change and how.
+
+Why one file of over 400 lines: the service definition and its checks are one concern. Every
+check reads what resolve_service made (modes, APIs, prefixes, ports, the release), and
+resolve_service relies on the checks for what it does not refuse itself; apart, each half
+would import the other's internals.
 """
 
 from __future__ import annotations

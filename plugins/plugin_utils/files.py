@@ -10,6 +10,10 @@ systemd unit of each API, the mod_wsgi script, and Apache's files (ports, virtua
 hardening, the service's routes). Every address is written by engine.hostport (IPv6 in
 brackets), in one place. The texts are those the role's Jinja templates wrote before, byte
 for byte, so an upgrade of the collection restarts nothing.
+
+Why one file of over 400 lines: it is the text of every file a service has, in every mode,
+and those texts share their rules (socket paths, the units' sandbox, the chain reload, the
+Apache routes of each mode); split by mode, each part would repeat or import the others'.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import types
 
 import pytest
 
+from ansible_collections.osapi.wsgi.plugins.module_utils import keystone_connection
 from ansible_collections.osapi.wsgi.plugins.modules import keystone_registration
 
 SECRET = "n3w-s3cret"
@@ -87,20 +88,20 @@ def test_the_authenticator_reads_401_as_a_refused_password(monkeypatch, error, e
     def get_token(session):
         seen["auth"] = session.auth
         if error:
-            raise getattr(keystone_registration.ks_exceptions, error)()
+            raise getattr(keystone_connection.ks_exceptions, error)()
         return "token"
 
-    monkeypatch.setattr(keystone_registration.ks_session.Session, "get_token", get_token)
+    monkeypatch.setattr(keystone_connection.ks_session.Session, "get_token", get_token)
     params = {"auth": {"auth_url": "http://127.0.0.1/identity"}, "ca_cert": ""}
-    assert keystone_registration.authenticator(params)("placement", SECRET, "default") is expected
+    assert keystone_connection.authenticator(params)("placement", SECRET, "default") is expected
     assert seen["auth"].auth_url == "http://127.0.0.1/identity"
 
 
 def test_other_failures_are_not_read_as_a_refused_password(monkeypatch):
     def get_token(_session):
-        raise keystone_registration.ks_exceptions.ConnectFailure("down")
+        raise keystone_connection.ks_exceptions.ConnectFailure("down")
 
-    monkeypatch.setattr(keystone_registration.ks_session.Session, "get_token", get_token)
+    monkeypatch.setattr(keystone_connection.ks_session.Session, "get_token", get_token)
     params = {"auth": {"auth_url": "http://127.0.0.1/identity"}, "ca_cert": ""}
-    with pytest.raises(keystone_registration.ks_exceptions.ConnectFailure):
-        keystone_registration.authenticator(params)("placement", SECRET, "default")
+    with pytest.raises(keystone_connection.ks_exceptions.ConnectFailure):
+        keystone_connection.authenticator(params)("placement", SECRET, "default")

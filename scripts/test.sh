@@ -98,8 +98,8 @@ run_in_foreground() {
 
 # Two lanes on 2 cores: catalog, multinode, mod_wsgi and eventlet run in the background, one
 # after the other, while every other stage runs in the foreground (lint, build, sanity, unit,
-# uwsgi, mode_switch, upgrade): by the stage times of the 2026-12-06 22:10 run, 2893 s and 2921 s
-# of stages (not measured together since). Each lane keeps
+# uwsgi, mode_switch, upgrade): 2696 s and 2641 s of stages in the warm run of 2026-12-07
+# 01:09 (docs/testing.md). Each lane keeps
 # the CPU busy while the other waits (pip, service starts, load phases); a third lane made
 # every scenario slower than it saved (docs/testing.md). The load checks count failed
 # requests and print latencies, so they pass beside the other lane. OSAPI_TEST_LANES changes the background lanes

@@ -27,7 +27,6 @@ except ImportError:  # pragma: no cover - the controller needs it (requirements-
     netaddr = None
 
 from ansible_collections.osapi.wsgi.plugins.module_utils.entrypoint import EntrypointError, parse_entrypoint
-from ansible_collections.osapi.wsgi.plugins.plugin_utils import dirsync as osapi_dirsync
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import series as osapi_series
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import tls as osapi_tls
 
@@ -68,6 +67,8 @@ DEBIAN_RELEASES = {"12": "bookworm", "13": "trixie"}
 GUNICORN_ENGINE_SETTINGS = ("wsgi_app", "bind", "umask", "raw_env", "proc_name", "when_ready", "post_worker_init",
                             "worker_exit")
 PRIVATE_SETTINGS = {"commands": [], "primary_dirs": [], "venv_files": []}
+# where the reader and writer of a primary's shared directories is installed on the hosts
+SYNC_DIRS_PATH = "/usr/local/lib/osapi-wsgi/sync-dirs.py"
 REQUIRED_SETTINGS = ("version", "wsgi_mode", "wsgi_processes", "wsgi_threads", "config")
 # what the playbooks give the engine besides (the upgrade's steps replace these setup commands)
 PLAYBOOK_SETTINGS = {"skip_commands": []}
@@ -309,10 +310,10 @@ def resolve_service(entry, name, settings, venv_root, connect, cloud_config=None
         "primary_dirs": values["primary_dirs"], "extra_config_files": values["extra_config_files"],
         # taken by the copy of primary_dirs (primary_dirs.yml) and by keystone's key rotation
         "primary_dirs_lock": "/run/lock/osapi-wsgi-%s-primary-dirs.lock" % name,
-        # their reader and writer on the hosts (plugins/plugin_utils/dirsync.py): the writer's
+        # their reader and writer on the hosts (roles/osapi_wsgi/files/sync-dirs.py): the writer's
         # command line, which the deploy's copy and keystone's key push (a forced command) run
-        "sync_dirs": osapi_dirsync.HOST_PATH,
-        "sync_write": ["python3", osapi_dirsync.HOST_PATH, "write", "--group", project] + [
+        "sync_dirs": SYNC_DIRS_PATH,
+        "sync_write": ["python3", SYNC_DIRS_PATH, "write", "--group", project] + [
             "%s=%s" % (item["path"], item.get("owner") or project) for item in values["primary_dirs"] or []],
         "venv_files": values["venv_files"],
         "config": config,

@@ -23,8 +23,7 @@ import json
 import pathlib
 
 from ansible_collections.osapi.wsgi.plugins.plugin_utils import cloud as osapi_cloud
-from ansible_collections.osapi.wsgi.plugins.plugin_utils import dirsync as osapi_dirsync
-from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import EngineError, hostport
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import SYNC_DIRS_PATH, EngineError, hostport
 
 # What the templates' {{ ansible_managed | comment }} wrote with Ansible's default setting.
 HEADER = "#\n# Ansible managed\n#\n"
@@ -106,8 +105,8 @@ MOD_WSGI_RESTART_TEXT = _host_script("mod-wsgi-chain-restart")
 
 
 # The reader and writer of a primary node's shared directories (keystone's keys) on every node
-# of a service that has them: plugins/plugin_utils/dirsync.py itself (standard library only).
-SYNC_DIRS_TEXT = pathlib.Path(osapi_dirsync.__file__).read_text(encoding="utf-8")
+# of a service that has them (Python, standard library only).
+SYNC_DIRS_TEXT = _host_script("sync-dirs.py")
 
 
 def uwsgi_options(svc, api, host):
@@ -401,8 +400,7 @@ def configure_entries(svc, host):
         # setup commands that run as root would otherwise create it root-owned
         out.append({"path": log_file, "state": "touch", "owner": svc["user"], "group": group, "mode": "0640"})
     if svc.get("primary_dirs"):
-        out += [directory(osapi_dirsync.HOST_PATH.rsplit("/", 1)[0]),
-                entry(osapi_dirsync.HOST_PATH, SYNC_DIRS_TEXT, mode="0644")]
+        out += [directory(SYNC_DIRS_PATH.rsplit("/", 1)[0]), entry(SYNC_DIRS_PATH, SYNC_DIRS_TEXT, mode="0644")]
     if host.get("memcached_tls") and host.get("tls_enabled"):
         # what the service presents to memcached (cloud.py, memcache_tls): the node's pair
         client = osapi_cloud.memcache_client_files(svc["name"])

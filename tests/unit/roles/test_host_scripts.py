@@ -1,6 +1,7 @@
 """The scripts the engine installs on the hosts (roles/osapi_wsgi/files/) are what
-plugins/plugin_utils/files.py deploys; they and the haproxy role's (keepalived's check of
-HAProxy) parse as POSIX sh and pass shellcheck where it is installed."""
+plugins/plugin_utils/files.py deploys; the shell scripts and the haproxy role's (keepalived's
+check of HAProxy) parse as POSIX sh and pass shellcheck where it is installed (sync-dirs.py,
+Python: tests/unit/roles/test_sync_dirs.py)."""
 from __future__ import annotations
 
 import pathlib
@@ -9,17 +10,18 @@ import subprocess
 
 import pytest
 
-from ansible_collections.osapi.wsgi.plugins.plugin_utils import files
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine, files
 
-ENGINE_SCRIPTS = sorted(path for path in files.HOST_SCRIPTS.iterdir() if path.is_file())
+ENGINE_SCRIPTS = sorted(path for path in files.HOST_SCRIPTS.iterdir() if path.is_file() and path.suffix != ".py")
 SCRIPTS = ENGINE_SCRIPTS + sorted(path for path in (files.HOST_SCRIPTS.parents[1] / "haproxy" / "files").iterdir()
                                   if path.is_file())
 
 
 def test_every_script_of_the_role_is_deployed_by_the_engine():
     deployed = {pathlib.PurePath(files.CHAIN_RELOAD_PATH).name: files.CHAIN_RELOAD_TEXT,
-                pathlib.PurePath(files.MOD_WSGI_RESTART_PATH).name: files.MOD_WSGI_RESTART_TEXT}
-    assert {path.name: path.read_text() for path in ENGINE_SCRIPTS} == deployed
+                pathlib.PurePath(files.MOD_WSGI_RESTART_PATH).name: files.MOD_WSGI_RESTART_TEXT,
+                pathlib.PurePath(engine.SYNC_DIRS_PATH).name: files.SYNC_DIRS_TEXT}
+    assert {path.name: path.read_text() for path in files.HOST_SCRIPTS.iterdir() if path.is_file()} == deployed
 
 
 @pytest.mark.parametrize("path", SCRIPTS, ids=[path.name for path in SCRIPTS])

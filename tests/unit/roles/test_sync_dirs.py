@@ -1,9 +1,10 @@
-"""sync-dirs.py (plugins/plugin_utils/dirsync.py), the reader and writer of keystone's keys on
-the hosts, run here as the hosts run it: a separate python3 on real directories."""
+"""sync-dirs.py (roles/osapi_wsgi/files/), the reader and writer of keystone's keys on the
+hosts, run here as the hosts run it: a separate python3 on real directories."""
 from __future__ import annotations
 
 import base64
 import grp
+import importlib.util
 import json
 import os
 import pwd
@@ -12,14 +13,20 @@ import sys
 
 import pytest
 
-from ansible_collections.osapi.wsgi.plugins.plugin_utils import dirsync, files
+from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine, files
+
+SCRIPT = files.HOST_SCRIPTS / "sync-dirs.py"
+# its MAX_BYTES, read as the hosts' python reads the file
+_SPEC = importlib.util.spec_from_file_location("sync_dirs", SCRIPT)
+dirsync = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(dirsync)
 
 USER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
 def run(*args, stdin=""):
-    return subprocess.run([sys.executable, dirsync.__file__, *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, str(SCRIPT), *args], input=stdin, capture_output=True, text=True,
                           check=False)
 
 
@@ -33,8 +40,8 @@ def primary_fixture(tmp_path):
 
 
 def test_what_the_engine_installs_is_this_file():
-    assert files.SYNC_DIRS_TEXT == open(dirsync.__file__, encoding="utf-8").read()
-    assert dirsync.HOST_PATH.endswith("/sync-dirs.py")
+    assert files.SYNC_DIRS_TEXT == SCRIPT.read_text(encoding="utf-8")
+    assert engine.SYNC_DIRS_PATH == "/usr/local/lib/osapi-wsgi/sync-dirs.py"
 
 
 def test_read_then_write_makes_an_exact_copy(primary, tmp_path):

@@ -3,7 +3,7 @@
 """Copies of a primary node's shared directories (keystone's fernet and credential keys) on
 the other nodes of a service: the one reader and the one writer of them.
 
-This file also runs on the hosts, standard library only: the engine installs its text as
+A script of the hosts, standard library only: the engine installs this file as
 ``/usr/local/lib/osapi-wsgi/sync-dirs.py`` (plugins/plugin_utils/files.py) on every node of a
 service with shared directories, and runs it from the deploy's copy
 (roles/osapi_wsgi/tasks/primary_dirs.yml) and from keystone's key push (the rotation timer
@@ -29,8 +29,6 @@ import os
 import re
 import sys
 
-# where the engine installs this file on the hosts
-HOST_PATH = "/usr/local/lib/osapi-wsgi/sync-dirs.py"
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 MAX_BYTES = 1 << 20
 

@@ -221,6 +221,13 @@ def one(item, check_mode):
     return False, None, sha1(data)
 
 
+def _tar(args, what):
+    """tar relative to / (the snapshot's paths are), or FilesError saying what failed."""
+    done = subprocess.run(["tar", "-C", "/"] + list(args), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise FilesError("%s failed: %s" % (what, done.stderr.strip()[-500:]))
+
+
 def take_snapshot(dest, paths):
     """One root-only tar archive of the paths that exist (what a rollback puts back):
     returns the saved paths, relative to /."""
@@ -229,10 +236,7 @@ def take_snapshot(dest, paths):
         os.makedirs(parent, 0o700)
     os.chmod(parent, 0o700)
     saved = [path.lstrip("/") for path in paths if os.path.exists(path)]
-    done = subprocess.run(["tar", "-C", "/", "-cpf", dest + ".new", "--files-from=/dev/null"] + saved,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise FilesError("saving %s to %s failed: %s" % (", ".join(saved), dest, done.stderr.strip()[-500:]))
+    _tar(["-cpf", dest + ".new", "--files-from=/dev/null"] + saved, "saving %s to %s" % (", ".join(saved), dest))
     os.rename(dest + ".new", dest)
     return saved
 
@@ -242,19 +246,14 @@ def restore_snapshot(snapshot, paths, rejected):
     (kept for inspection), remove it, then extract ``snapshot``. Returns the paths now
     rejected, relative to /."""
     present = [path.lstrip("/") for path in paths if os.path.lexists(path)]
-    done = subprocess.run(["tar", "-C", "/", "-cpf", rejected, "--files-from=/dev/null"] + present,
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise FilesError("keeping the rejected files in %s failed: %s" % (rejected, done.stderr.strip()[-500:]))
+    _tar(["-cpf", rejected, "--files-from=/dev/null"] + present, "keeping the rejected files in %s" % rejected)
     for rel in present:
         full = "/" + rel
         if os.path.isdir(full) and not os.path.islink(full):
             shutil.rmtree(full)
         else:
             os.unlink(full)
-    done = subprocess.run(["tar", "-C", "/", "-xpf", snapshot], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise FilesError("putting %s back failed: %s" % (snapshot, done.stderr.strip()[-500:]))
+    _tar(["-xpf", snapshot], "putting %s back" % snapshot)
     return present
 
 

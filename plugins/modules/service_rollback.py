@@ -129,7 +129,7 @@ def rollback(params):
         result["venv"] = params["venv_previous"]
         result["stdout_lines"].append("venv back to %s" % params["venv_previous"].rstrip("/").rsplit("/", 1)[-1])
     saved = set(params.get("saved") or [])
-    keep = [name for name in params["units"] if "etc/systemd/system/%s" % units.full(name) in saved]
+    keep = [name for name in params["units"] if "%s/%s" % (units.UNIT_DIR.lstrip("/"), units.full(name)) in saved]
     gone = [name for name in params["units"] if name not in keep]
     done = units.apply([{"name": name, "state": "restarted"} for name in keep], gone, daemon_reload=True)
     result["restarted"], result["stopped"] = keep, done["removed"]

@@ -274,6 +274,7 @@ def cloud_layer(entry, name, settings):
         # the deployment's CA (osapi_wsgi_tls_ca_certificate or the collection's) for every call
         # the service makes through keystoneauth: token validation, service tokens, peers
         credentials["cafile"] = settings["cafile"]
+    tls = {}  # memcache_tls(), once the service is known to use memcached
     if needs_authtoken(name, entry):
         authtoken = dict(credentials)
         authtoken.update({
@@ -299,9 +300,11 @@ def cloud_layer(entry, name, settings):
                 authtoken.update({"memcache_use_advanced_pool": True})
                 authtoken.update({"memcache_" + option: value for option, value in tls.items()})
         layer["keystone_authtoken"] = authtoken
-    if entry.get("oslo_cache") and settings.get("memcached_servers") and memcache_tls(name, settings):
+    if entry.get("oslo_cache") and settings.get("memcached_servers"):
         # the service's own cache (oslo.cache's memcache_pool: python-binary-memcached over TLS)
-        layer["cache"] = memcache_tls(name, settings)
+        tls = tls or memcache_tls(name, settings)
+        if tls:
+            layer["cache"] = tls
     if entry.get("service_user"):
         section = dict(credentials)
         section["send_service_user_token"] = True

@@ -85,16 +85,6 @@ def _is_ip(text):
     return netaddr.valid_ipv4(text) or netaddr.valid_ipv6(text)
 
 
-def is_ip(text):
-    """An IPv4 or IPv6 address (netaddr)."""
-    return _is_ip(text)
-
-
-def is_whole(value):
-    """A positive whole number, as text or int."""
-    return bool(_WHOLE.match(str(value)))
-
-
 def _is_ipv6(text):
     return netaddr is not None and netaddr.valid_ipv6(str(text))
 
@@ -178,11 +168,6 @@ def merge(*layers):
             else:
                 out[key] = value
     return out
-
-
-def as_dict(value):
-    """A mapping, or {} for anything else."""
-    return _dict(value)
 
 
 def _dict(value):

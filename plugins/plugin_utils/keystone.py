@@ -5,7 +5,7 @@ and where the primary pushes its keys after a rotation. Nothing here talks to a 
 
 from __future__ import annotations
 
-from ansible_collections.osapi.wsgi.plugins.plugin_utils import engine as osapi_engine
+from ansible_collections.osapi.wsgi.plugins.plugin_utils.engine import _WHOLE, EngineError, _dict, _is_ip
 
 # keystone's defaults for the token lifetimes the key count follows ([token] section)
 TOKEN_EXPIRATION = 3600
@@ -25,8 +25,8 @@ def key_rotation(interval, token=None, fernet_tokens=None):
     rotations after it stopped being the primary, plus the staged and the primary key (keystone's
     fernet FAQ: + 2), plus one: a node that has not yet received the last rotation still
     encrypts with the primary before it."""
-    token, fernet_tokens = osapi_engine.as_dict(token), osapi_engine.as_dict(fernet_tokens)
-    if not (osapi_engine.is_whole(str(interval)) or str(interval) == "0"):
+    token, fernet_tokens = _dict(token), _dict(fernet_tokens)
+    if not (_WHOLE.match(str(interval)) or str(interval) == "0"):
         return {"max_active_keys": None, "errors": [
             "keystone_key_rotation_interval is %r: give the seconds between two key rotations as a whole number "
             "(86400: daily), or 0 for no rotation." % (interval,)]}
@@ -49,7 +49,7 @@ def key_rotation(interval, token=None, fernet_tokens=None):
             "expiration / allow_expired_window." % (interval, lifetime, needed, MOST_ACTIVE_KEYS,
                                                     -(-lifetime // (MOST_ACTIVE_KEYS - 3))))
     given = fernet_tokens.get("max_active_keys")
-    if given not in (None, "") and (not osapi_engine.is_whole(str(given)) or int(given) < needed):
+    if given not in (None, "") and (not _WHOLE.match(str(given)) or int(given) < needed):
         errors.append(
             "keystone_config_overrides sets [fernet_tokens] max_active_keys = %s, but rotating every %d s with tokens "
             "valid %d s needs %d keys: a smaller number deletes keys of tokens still valid. Remove it (the role "
@@ -69,10 +69,10 @@ def key_push(nodes, hostvars, primary, port=22):
         found = hostvars[node]
         return str(found.get("keystone_key_push_address") or found.get("ansible_host") or node)
 
-    if not osapi_engine.is_whole(str(port)) or not 0 < int(port) < 65536:
-        raise osapi_engine.EngineError(
+    if not _WHOLE.match(str(port)) or not 0 < int(port) < 65536:
+        raise EngineError(
             "keystone_key_push_port is %r: give the SSH port (1-65535) of the keystone nodes" % (port,))
     source = address(primary)
-    return {"primary": source, "from": source if osapi_engine.is_ip(source) else "",
+    return {"primary": source, "from": source if _is_ip(source) else "",
             "targets": [{"node": node, "address": address(node), "port": int(port)}
                         for node in nodes if node != primary]}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import pathlib
-import re
 
 import pytest
 import yaml
@@ -34,11 +33,6 @@ def shared(overrides=None):
     address, a template there, as the connect address) and overrides."""
     values = dict(SHARED_DEFAULTS, osapi_wsgi_processes=2, osapi_wsgi_public_address="")
     values.update(overrides or {})
-    # a default that is another setting ("{{ osapi_wsgi_tls_enabled }}"): that setting's value
-    for key, value in list(values.items()):
-        named = re.match(r"^\{\{ (osapi_wsgi_[a-z_]+) \}\}$", str(value))
-        if named and key not in (overrides or {}):
-            values[key] = values[named.group(1)]
     if "osapi_wsgi_memcached_tls" not in (overrides or {}):
         # its default: with TLS, from the series whose services can reach memcached over TLS
         values["osapi_wsgi_memcached_tls"] = bool(values["osapi_wsgi_tls_enabled"]) and \
